@@ -1,0 +1,89 @@
+package fimage
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestBilinearMatchesPixelCentres(t *testing.T) {
+	m := New(1, 2, 2)
+	copy(m.Pix, []float32{0, 1, 2, 3})
+	tests := []struct{ x, y, want float64 }{
+		{0.5, 0.5, 0}, {1.5, 0.5, 1}, {0.5, 1.5, 2}, {1.5, 1.5, 3}, // centres
+		{1, 1, 1.5},     // the middle averages all four
+		{-3, 0.5, 0},    // clamps left
+		{1.5, 9, 3},     // clamps bottom
+	}
+	for _, tt := range tests {
+		if got := m.Bilinear(0, tt.x, tt.y); math.Abs(float64(got)-tt.want) > 1e-6 {
+			t.Errorf("Bilinear(%v, %v) = %v, want %v", tt.x, tt.y, got, tt.want)
+		}
+	}
+}
+
+func TestResizeKeepsConstantAndRamp(t *testing.T) {
+	m := New(1, 4, 4)
+	for y := 0; y < 4; y++ {
+		for x := 0; x < 4; x++ {
+			m.Set(0, y, x, float32(x))
+		}
+	}
+	r := m.Resize(8, 8)
+	// Interior samples of a linear ramp stay on the ramp: x' maps to (x'+0.5)/2 - 0.5.
+	for x := 1; x < 7; x++ {
+		want := (float64(x)+0.5)/2 - 0.5
+		if got := r.At(0, 3, x); math.Abs(float64(got)-want) > 1e-6 {
+			t.Errorf("resized ramp at %d = %v, want %v", x, got, want)
+		}
+	}
+}
+
+func TestPNGRoundTrip(t *testing.T) {
+	m := New(3, 5, 7)
+	for i := range m.Pix {
+		m.Pix[i] = float32(i%11)/5 - 1
+	}
+	path := filepath.Join(t.TempDir(), "x.png")
+	if err := WritePNG(path, m); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadImage(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range m.Pix {
+		if d := math.Abs(float64(back.Pix[i] - m.Pix[i])); d > 1.0/127.5 {
+			t.Fatalf("pixel %d: %v after round trip, want %v (8-bit quantization)", i, back.Pix[i], m.Pix[i])
+		}
+	}
+}
+
+func TestReadImageErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.png")
+	os.WriteFile(bad, []byte("not an image"), 0o644)
+	if _, err := ReadImage(bad); err == nil || !strings.Contains(err.Error(), "bad.png") {
+		t.Errorf("ReadImage(corrupt) error %v, want one naming the file", err)
+	}
+	if _, err := ReadImage(filepath.Join(dir, "missing.png")); err == nil {
+		t.Error("ReadImage(missing) succeeded")
+	}
+}
+
+func TestCheckFiniteNamesPixel(t *testing.T) {
+	m := New(2, 3, 4)
+	m.Set(1, 2, 3, float32(math.NaN()))
+	err := m.CheckFinite("depth")
+	if err == nil || !strings.Contains(err.Error(), "channel 1, row 2, column 3") {
+		t.Errorf("CheckFinite error %v", err)
+	}
+}
+
+func TestFromPixChecksLength(t *testing.T) {
+	if _, err := FromPix(3, 2, 2, make([]float32, 11)); err == nil {
+		t.Error("FromPix accepted 11 values for 3x2x2")
+	}
+}
