@@ -13,9 +13,9 @@ func TestBilinearMatchesPixelCentres(t *testing.T) {
 	copy(m.Pix, []float32{0, 1, 2, 3})
 	tests := []struct{ x, y, want float64 }{
 		{0.5, 0.5, 0}, {1.5, 0.5, 1}, {0.5, 1.5, 2}, {1.5, 1.5, 3}, // centres
-		{1, 1, 1.5},     // the middle averages all four
-		{-3, 0.5, 0},    // clamps left
-		{1.5, 9, 3},     // clamps bottom
+		{1, 1, 1.5},  // the middle averages all four
+		{-3, 0.5, 0}, // clamps left
+		{1.5, 9, 3},  // clamps bottom
 	}
 	for _, tt := range tests {
 		if got := m.Bilinear(0, tt.x, tt.y); math.Abs(float64(got)-tt.want) > 1e-6 {
