@@ -1,0 +1,30 @@
+// Package backend picks the GoMLX backend pmvi runs on and makes every backend compute the same, correct
+// gradients. It is the foundation under every graph in pmvi (EG3D generator, inversion losses, training);
+// model code calls New (or MustNew) and never knows which backend it got.
+//
+// # Choosing a backend
+//
+// New reads GoMLX's usual $GOMLX_BACKEND: unset, "cpu" or "go" give this project's pure-Go CPU engine
+// (package cpu, a fork of GoMLX's simplego), "xla[:plugin]" gives GoMLX's XLA backend with a PJRT plugin (CUDA
+// on a GPU) in binaries built with `-tags xla`. The default build needs no cgo.
+//
+// # Gradients
+//
+// GoMLX v0.26.0 differentiates some ops wrongly or wastefully, whatever the backend. InstallGradients (called
+// by New) replaces those VJPs in graph.VJPRegistration with the standard forms:
+//
+//   - DotGeneral, Dot: dA = dC·Bᵀ, dB = Aᵀ·dC for any batch/contracting axes (GoMLX's materializes an m·k·n
+//     tensor: 1.5 GiB for a 512³ matmul).
+//   - ConvGeneral: the transpose rule of a general dilated convolution, right for even kernels, strides,
+//     negative padding, input dilation (transposed convolutions) and batch groups.
+//   - Gather: clamps start indices like the forward pass, so GatherSlices at the border has a gradient.
+//   - Rsqrt, Pad, Reverse: missing upstream.
+//
+// # Helpers
+//
+// ResizeBilinear is PyTorch's F.interpolate(mode='bilinear', align_corners=False, antialias=...) for NCHW
+// images, built from constant matrices so its gradient is exact everywhere.
+//
+// Each workaround has a test in upstream_test.go that observes the upstream problem on the pinned GoMLX and
+// fails once it is fixed, so the workaround can be dropped.
+package backend
