@@ -1,0 +1,53 @@
+package eg3d
+
+import (
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// Output holds what one synthesis pass produces, all NCHW.
+type Output struct {
+	// Image is the final image [B, 3, ImageResolution, ImageResolution] in [-1, 1] (EG3D's "image").
+	Image *Node
+	// ImageRaw is the neural rendering's RGB [B, 3, R, R] ("image_raw").
+	ImageRaw *Node
+	// Depth is the expected ray distance [B, 1, R, R] ("image_depth").
+	Depth *Node
+	// Features is the whole neural rendering [B, PlaneChannels, R, R] (feature_image).
+	Features *Node
+	// WeightsSum is the accumulated opacity [B, 1, R, R].
+	WeightsSum *Node
+	// Planes are the triplanes [B, 3*PlaneChannels, P, P].
+	Planes *Node
+}
+
+// Synthesis is EG3D's TriPlaneGenerator.synthesis: ws [B, NumWS, WDim] and camera labels c [B, 25] give the
+// rendered images. ctx is the generator's root.
+func Synthesis(ctx *context.Context, cfg *Config, ws, c *Node, opts RenderOptions) Output {
+	res := cfg.NeuralResolution
+	if opts.NeuralResolution > 0 {
+		res = opts.NeuralResolution
+	}
+	planes := Backbone(ctx, cfg, ws, opts.Noise)
+	origins, directions := Rays(c, res)
+	r := Render(ctx, cfg, planes, origins, directions, opts)
+	b := ws.Shape().Dimensions[0]
+	toImage := func(x *Node) *Node { // [B, M, C] -> [B, C, R, R]
+		ch := x.Shape().Dimensions[2]
+		return Reshape(TransposeAllAxes(x, 0, 2, 1), b, ch, res, res)
+	}
+	out := Output{
+		Features:   toImage(r.Features),
+		Depth:      toImage(r.Depth),
+		WeightsSum: toImage(r.WeightsSum),
+		Planes:     planes,
+	}
+	out.ImageRaw = SliceAxis(out.Features, 1, AxisRange(0, 3))
+	out.Image = SuperResolution(ctx, cfg, out.ImageRaw, out.Features, ws)
+	return out
+}
+
+// Generate is EG3D's forward pass: mapping (conditioned on c, truncated with psi) then synthesis at c.
+func Generate(ctx *context.Context, cfg *Config, z, c *Node, psi float64, opts RenderOptions) Output {
+	return Synthesis(ctx, cfg, Mapping(ctx, cfg, z, c, psi), c, opts)
+}
