@@ -22,6 +22,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"render": {"render a view of a generator for a seed or latent at a camera", runRender},
+		"invert": {"invert an image: W+ optimization (w) and pivotal tuning (pti)", runInvert},
 	}
 }
 

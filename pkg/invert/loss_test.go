@@ -1,0 +1,162 @@
+package invert
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/pmvi/pmvi/pkg/backend"
+)
+
+func randomImage(rng *rand.Rand, n, c, h, w int, lo, hi float64) []float64 {
+	out := make([]float64, n*c*h*w)
+	for i := range out {
+		out[i] = lo + (hi-lo)*rng.Float64()
+	}
+	return out
+}
+
+func eval(t *testing.T, fn func(a, b *Node) *Node, a, b []float64, dims ...int) []float64 {
+	t.Helper()
+	exec, err := NewExec(backend.MustNew(), fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Exec(tensors.FromFlatDataAndDimensions(a, dims...), tensors.FromFlatDataAndDimensions(b, dims...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tensors.MustCopyFlatData[float64](out[0])
+}
+
+// referenceSSIM is a direct per-window implementation of SSIM for one channel of a [-1,1] image.
+func referenceSSIM(a, b []float64, h, w int) float64 {
+	taps := ssimTaps()
+	total, count := 0.0, 0
+	for y := 0; y+ssimWindow <= h; y++ {
+		for x := 0; x+ssimWindow <= w; x++ {
+			var ma, mb, aa, bb, ab float64
+			for i := 0; i < ssimWindow; i++ {
+				for j := 0; j < ssimWindow; j++ {
+					wt := taps[i] * taps[j]
+					va, vb := (a[(y+i)*w+x+j]+1)/2, (b[(y+i)*w+x+j]+1)/2
+					ma += wt * va
+					mb += wt * vb
+					aa += wt * va * va
+					bb += wt * vb * vb
+					ab += wt * va * vb
+				}
+			}
+			sa, sb, sab := aa-ma*ma, bb-mb*mb, ab-ma*mb
+			total += (2*ma*mb + ssimC1) * (2*sab + ssimC2) / ((ma*ma + mb*mb + ssimC1) * (sa + sb + ssimC2))
+			count++
+		}
+	}
+	return total / float64(count)
+}
+
+func TestSSIMMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const h, w = 16, 19
+	a := randomImage(rng, 1, 1, h, w, -1, 1)
+	b := make([]float64, len(a))
+	for i := range a {
+		b[i] = 0.7*a[i] + 0.3*(2*rng.Float64()-1)
+	}
+	got := eval(t, SSIM, a, b, 1, 1, h, w)[0]
+	want := referenceSSIM(a, b, h, w)
+	if math.Abs(got-want) > 1e-9 {
+		t.Errorf("SSIM = %.12f, reference %.12f", got, want)
+	}
+	if s := eval(t, SSIM, a, a, 1, 1, h, w)[0]; math.Abs(s-1) > 1e-9 {
+		t.Errorf("SSIM(a, a) = %v, want 1", s)
+	}
+}
+
+func TestMSSSIMProperties(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const side = 48 // 3 scales
+	a := randomImage(rng, 2, 3, side, side, -1, 1)
+	if got := eval(t, MSSSIM, a, a, 2, 3, side, side); math.Abs(got[0]-1) > 1e-6 || math.Abs(got[1]-1) > 1e-6 {
+		t.Errorf("MS-SSIM(a, a) = %v, want 1", got)
+	}
+	prev := 1.0
+	for _, noise := range []float64{0.05, 0.2, 0.6} {
+		b := make([]float64, len(a))
+		for i := range a {
+			b[i] = a[i] + noise*(2*rng.Float64()-1)
+		}
+		got := eval(t, MSSSIM, a, b, 2, 3, side, side)[0]
+		if got >= prev {
+			t.Errorf("MS-SSIM with noise %v = %v, not below %v", noise, got, prev)
+		}
+		prev = got
+	}
+	for side, want := range map[int]int{11: 1, 22: 2, 64: 3, 128: 4, 176: 5, 512: 5} {
+		if got := MSSSIMLevels(side); got != want {
+			t.Errorf("MSSSIMLevels(%d) = %d, want %d", side, got, want)
+		}
+	}
+}
+
+// Each loss term's gradient agrees with central finite differences (float64 graphs).
+func TestLossGradientsMatchFiniteDifferences(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const n, c, side = 1, 3, 24
+	target := randomImage(rng, n, c, side, side, -0.8, 0.8)
+	pred := randomImage(rng, n, c, side, side, -0.8, 0.8)
+	dims := []int{n, c, side, side}
+	for _, w := range []LossWeights{{MSE: 1}, {SSIM: 1}, {MSSSIM: 1}} {
+		t.Run(w.String(), func(t *testing.T) {
+			l := Losses{Weights: w}
+			lossOf := func(p, tg *Node) *Node { total, _ := l.Graph(p, tg); return total }
+			exec, err := NewExec(backend.MustNew(), func(p, tg *Node) []*Node {
+				loss := lossOf(p, tg)
+				return []*Node{loss, Gradient(loss, p)[0]}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			value := func(p []float64) (float64, []float64) {
+				out := exec.MustExec(tensors.FromFlatDataAndDimensions(p, dims...), tensors.FromFlatDataAndDimensions(target, dims...))
+				return tensors.MustCopyFlatData[float64](out[0])[0], tensors.MustCopyFlatData[float64](out[1])
+			}
+			_, grad := value(pred)
+			scale := 0.0 // errors are measured against the largest gradient entry
+			for _, g := range grad {
+				scale = math.Max(scale, math.Abs(g))
+			}
+			const eps = 1e-6
+			worst := 0.0
+			for k := 0; k < 12; k++ {
+				i := rng.IntN(len(pred))
+				p := append([]float64(nil), pred...)
+				p[i] += eps
+				up, _ := value(p)
+				p[i] -= 2 * eps
+				down, _ := value(p)
+				fd := (up - down) / (2 * eps)
+				rel := math.Abs(fd-grad[i]) / scale
+				worst = math.Max(worst, rel)
+			}
+			if worst > 1e-6 {
+				t.Errorf("worst gradient error %.3g of the largest entry", worst)
+			}
+			t.Logf("worst gradient error %.3g of the largest entry, over 12 coordinates", worst)
+		})
+	}
+}
+
+func TestLossesValidate(t *testing.T) {
+	if err := (Losses{Weights: LossWeights{LPIPS: 1}}).Validate(); err == nil {
+		t.Error("LPIPS weight without a network accepted")
+	}
+	if err := (Losses{}).Validate(); err == nil {
+		t.Error("all-zero weights accepted")
+	}
+	if err := (Losses{Weights: LossWeights{MSE: 1, MSSSIM: 1}}).Validate(); err != nil {
+		t.Error(err)
+	}
+}

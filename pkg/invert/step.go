@@ -1,0 +1,53 @@
+package invert
+
+import (
+	"time"
+
+	"github.com/pmvi/pmvi/pkg/fimage"
+)
+
+// Stage names an optimization stage.
+type Stage string
+
+const (
+	StageW       Stage = "w"          // stage 1: W+ latent optimization
+	StagePTI     Stage = "pti"        // stage 2: pivotal tuning of all generator parameters
+	StageFinal   Stage = "final"      // stage 3: pseudo-multi-view optimization
+	StageDensity Stage = "densityreg" // supp. D: single view + density regularization
+)
+
+// Step reports one optimization step to a Callback.
+type Step struct {
+	Stage Stage
+	// Step counts from 1 to Steps.
+	Step, Steps int
+	// Loss is the weighted loss of the step; Terms its unweighted terms by name.
+	Loss  float64
+	Terms map[string]float64
+	// LearningRate is the rate the step used.
+	LearningRate float64
+	// Elapsed is the time since the stage started.
+	Elapsed time.Duration
+	// Render is the current render at the input camera, on steps that are multiples of
+	// Options.SnapshotEvery (and the last); nil otherwise.
+	Render *fimage.Image
+}
+
+// ETA estimates the remaining time of the stage from the average step time so far.
+func (s Step) ETA() time.Duration {
+	if s.Step == 0 {
+		return 0
+	}
+	return time.Duration(float64(s.Elapsed) / float64(s.Step) * float64(s.Steps-s.Step))
+}
+
+// Callback receives every step. Returning an error stops the stage, which then returns that error with the
+// results so far.
+type Callback func(Step) error
+
+// Record is one step of a loss history.
+type Record struct {
+	Step  int
+	Loss  float64
+	Terms map[string]float64
+}

@@ -1,0 +1,146 @@
+package invert
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gomlx/gomlx/backends"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/pmvi/pmvi/pkg/camera"
+	"github.com/pmvi/pmvi/pkg/eg3d"
+	"github.com/pmvi/pmvi/pkg/fimage"
+)
+
+// Target is the image being inverted and the camera it was taken from.
+type Target struct {
+	// Image is the input [3, R, R] in [-1, 1], R the generator's output resolution.
+	Image  *fimage.Image
+	Camera camera.Camera
+}
+
+// validate checks the target against the generator.
+func (t Target) validate(cfg *eg3d.Config) error {
+	if t.Image == nil {
+		return fmt.Errorf("invert: no target image")
+	}
+	if t.Image.C != 3 || t.Image.H != cfg.ImageResolution || t.Image.W != cfg.ImageResolution {
+		return fmt.Errorf("invert: target image is %dx%dx%d, the generator makes 3x%dx%d images", t.Image.C, t.Image.H, t.Image.W, cfg.ImageResolution, cfg.ImageResolution)
+	}
+	if err := t.Image.CheckFinite("target image"); err != nil {
+		return err
+	}
+	return t.Camera.Validate()
+}
+
+// WResult is what stage 1 returns.
+type WResult struct {
+	// WS is the W+ code [1, NumWS, WDim], without the optimization noise.
+	WS *tensors.Tensor
+	// Stats are the w_avg and w_std it started from.
+	Stats WStats
+	// History is the loss of every step.
+	History []Record
+}
+
+// wsScope and wsName hold the latent being optimized in the stage's context.
+const wsScope, wsName = "/invert", "ws"
+
+// ProjectW is stage 1: starting from w_avg, it optimizes a W+ code (one w per synthesis layer) so that the
+// generator renders the target at its camera, with the projector's learning-rate schedule and decaying W
+// noise (and, with Options.OptimizeNoise, the noise buffers). The generator is not changed. On cancellation
+// or a callback error it returns the code reached so far with the error.
+func ProjectW(stdctx context.Context, be backends.Backend, g *eg3d.Generator, target Target, opts Options, losses Losses, cb Callback) (*WResult, error) {
+	cfg := &g.Config
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if err := target.validate(cfg); err != nil {
+		return nil, err
+	}
+	if err := losses.Validate(); err != nil {
+		return nil, err
+	}
+	stats, err := MeasureW(be, g, opts.WAvgSamples, target.Camera.Intrinsics)
+	if err != nil {
+		return nil, err
+	}
+	ctx, err := g.Context.Clone()
+	if err != nil {
+		return nil, fmt.Errorf("invert: copying the generator: %w", err)
+	}
+	ctx = ctx.Checked(false)
+	for v := range ctx.IterVariables() {
+		v.SetTrainable(opts.OptimizeNoise && isBackboneNoise(v))
+	}
+	if opts.OptimizeNoise {
+		if err := randomizeNoise(ctx, opts.Seed); err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.SetRNGStateFromSeed(opts.Seed); err != nil {
+		return nil, err
+	}
+	start := make([]float32, 0, cfg.NumWS()*cfg.WDim)
+	for i := 0; i < cfg.NumWS(); i++ {
+		start = append(start, stats.Mean...)
+	}
+	wsVar := ctx.InAbsPath(wsScope).VariableWithValue(wsName, tensors.FromFlatDataAndDimensions(start, 1, cfg.NumWS(), cfg.WDim))
+	wsVar.SetTrainable(true)
+
+	var after func(*mlctx.Context, *Graph)
+	if opts.OptimizeNoise {
+		after = renormalizeNoise
+	}
+	l, err := newLoop(be, ctx, StageW, opts.WSteps, losses.Names(), func(ctx *mlctx.Context, in []*Node) (*Node, []*Node, *Node) {
+		img, cam, noiseScale := in[0], in[1], in[2]
+		gr := img.Graph()
+		ws := wsVar.ValueGraph(gr)
+		ws = Add(ws, Mul(ctx.RandomNormal(gr, ws.Shape()), noiseScale))
+		render := eg3d.Synthesis(ctx, cfg, ws, cam, opts.Render).Image
+		loss, terms := losses.Graph(downsampleForLoss(render, losses), downsampleForLoss(img, losses))
+		if opts.OptimizeNoise {
+			loss = Add(loss, MulScalar(noiseRegularization(ctx, gr), opts.NoiseRegularization))
+		}
+		return loss, terms, render
+	}, after)
+	if err != nil {
+		return nil, err
+	}
+	l.snapshot = opts.SnapshotEvery
+	img, cam := eg3d.FromImage(target.Image), labelOf(target.Camera)
+	l.schedule = func(i int) float64 {
+		return ProjectorLR(opts.WLearningRate, float64(i)/float64(opts.WSteps), opts.WRampUp, opts.WRampDown)
+	}
+	l.inputs = func(i int) []any {
+		scale := ProjectorNoise(stats.Std, opts.WNoise, float64(i)/float64(opts.WSteps), opts.WNoiseRamp)
+		return []any{img, cam, tensors.FromScalar(float32(scale))}
+	}
+	history, runErr := l.run(stdctx, cb, nil)
+	ws, err := wsVar.Value()
+	if err == nil {
+		ws, err = ws.LocalClone()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("invert: reading the optimized W+: %w", err)
+	}
+	return &WResult{WS: ws, Stats: stats, History: history}, runErr
+}
+
+// labelOf returns a camera's label as a [1, 25] tensor.
+func labelOf(c camera.Camera) *tensors.Tensor {
+	return tensors.FromFlatDataAndDimensions(c.Label(), 1, camera.LabelSize)
+}
+
+// downsampleForLoss area-averages images larger than 256 pixels to 256 before an LPIPS term, as the official
+// projector does; without LPIPS the images are compared at full resolution.
+func downsampleForLoss(x *Node, l Losses) *Node {
+	side := x.Shape().Dimensions[2]
+	if l.Weights.LPIPS == 0 || side <= 256 || side%256 != 0 {
+		return x
+	}
+	f := side / 256
+	d := x.Shape().Dimensions
+	return ReduceMean(Reshape(x, d[0], d[1], 256, f, 256, f), 3, 5)
+}
