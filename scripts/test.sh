@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs pmvi's test suite on a fresh machine: installs what the tests need (Debian packages, Go tools, face
+# models), then runs every Go test. README's test command and CI (.ci/run) both call this script.
+#
+# Environment:
+#   PMVI_SKIP_SETUP=1    do not install anything (a machine that already ran this once)
+#   PMVI_TEST_FLAGS      extra flags for `go test` (e.g. "-short" to skip the slowest parity checks)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ "${PMVI_SKIP_SETUP:-}" != 1 ]]; then
+	scripts/setup.sh
+fi
+
+echo "== go vet"
+go vet ./...
+echo "== go test"
+# The EG3D parity tests read ../shared/fixtures/eg3d when it exists and skip with a reason otherwise.
+go test -timeout 40m ${PMVI_TEST_FLAGS:-} ./...
