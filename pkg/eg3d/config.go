@@ -132,3 +132,20 @@ func Micro() Config {
 	c.ImageResolution = 16
 	return c
 }
+
+// Tiny returns the architecture of the embedded default model (package models), sized for inversion on a
+// laptop CPU: the FFHQ512 building blocks with 128-d latents, a mapping network that ignores the camera,
+// 64x64 triplanes of 16 channels from a backbone of at most 64 channels, a 16->32->17 decoder, 64x64 neural
+// rendering with 24+24 samples per ray in a tighter ray range, and one super-resolution block to 128x128.
+// The synthetic heads it is trained on sit on a white background, so it composites onto white.
+func Tiny() Config {
+	return Config{
+		ZDim: 128, WDim: 128, CDim: 25, MappingLayers: 2, MappingLRMul: 0.01, CScale: 1, ZeroConditioning: true,
+		PlaneResolution: 64, PlaneChannels: 16, ChannelBase: 2048, ChannelMax: 64,
+		DecoderHidden: 32, DecoderLRMul: 1,
+		NeuralResolution: 64, DepthSamples: 24, ImportanceSamples: 24, RayStart: 2.25, RayEnd: 3.3, BoxWarp: 1,
+		WhiteBackground: true,
+		SR:              SRConfig{Module: SRCustom, InputResolution: 64, Antialias: true, Blocks: []SRBlock{{32, true}}},
+		ImageResolution: 128,
+	}
+}

@@ -24,11 +24,16 @@ type Output struct {
 // Synthesis is EG3D's TriPlaneGenerator.synthesis: ws [B, NumWS, WDim] and camera labels c [B, 25] give the
 // rendered images. ctx is the generator's root.
 func Synthesis(ctx *context.Context, cfg *Config, ws, c *Node, opts RenderOptions) Output {
+	return SynthesisFromPlanes(ctx, cfg, Backbone(ctx, cfg, ws, opts.Noise), ws, c, opts)
+}
+
+// SynthesisFromPlanes is Synthesis from triplanes already computed by Backbone for the same ws, for callers
+// that also sample the radiance field (e.g. a density regularizer) and should not run the backbone twice.
+func SynthesisFromPlanes(ctx *context.Context, cfg *Config, planes, ws, c *Node, opts RenderOptions) Output {
 	res := cfg.NeuralResolution
 	if opts.NeuralResolution > 0 {
 		res = opts.NeuralResolution
 	}
-	planes := Backbone(ctx, cfg, ws, opts.Noise)
 	origins, directions := Rays(c, res)
 	r := Render(ctx, cfg, planes, origins, directions, opts)
 	b := ws.Shape().Dimensions[0]

@@ -129,7 +129,8 @@ func composite(cfg *Config, rgb, sigma, depths *Node) Rendered {
 	positive := GreaterThan(total, ZerosLike(total))
 	depth := Div(num, Where(positive, total, OnesLike(total)))
 	depth = Where(positive, depth, AddScalar(ZerosLike(depth), math.Inf(1)))
-	depth = Clamp(ReduceAllMin(depths), depth, ReduceAllMax(depths))
+	// Clamp as Min/Max: GoMLX's Clamp has no gradient, and depth is supervised when training.
+	depth = Max(Min(depth, ReduceAllMax(depths)), ReduceAllMin(depths))
 	if cfg.WhiteBackground {
 		feat = Sub(AddScalar(feat, 1), total)
 	}

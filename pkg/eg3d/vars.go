@@ -14,10 +14,20 @@ import (
 // EG3D's constructors do (weights N(0,1)/lr_mul, affine biases 1, other biases and noise strengths 0,
 // noise buffers N(0,1), w_avg 0) from a seeded random stream, so the same seed gives the same generator.
 func NewContext(cfg *Config, seed uint64) (*context.Context, error) {
-	if err := cfg.Validate(); err != nil {
+	ctx := context.New().Checked(false)
+	if err := InitVariables(ctx, cfg, seed); err != nil {
 		return nil, err
 	}
-	ctx := context.New().Checked(false)
+	return ctx, nil
+}
+
+// InitVariables creates the variables of cfg in ctx as NewContext does. A variable whose value ctx's loader
+// (e.g. a GoMLX checkpoint being resumed) already holds keeps that value.
+func InitVariables(ctx *context.Context, cfg *Config, seed uint64) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	ctx = ctx.Checked(false)
 	rng := rand.New(rand.NewPCG(seed, 0x65673364)) // "eg3d"
 	for _, p := range cfg.Params() {
 		data := make([]float32, numel(p.Shape))
@@ -35,7 +45,7 @@ func NewContext(cfg *Config, seed uint64) (*context.Context, error) {
 		}
 		setVariable(ctx, p, tensors.FromFlatDataAndDimensions(data, p.Shape...))
 	}
-	return ctx, nil
+	return nil
 }
 
 // TensorSource supplies named float32 tensors, e.g. a network pickle or a safetensors file.

@@ -38,6 +38,28 @@ type Options struct {
 	// PTILoss is stage 2's loss.
 	PTILoss LossWeights
 
+	// FinalSteps and FinalLearningRate: stage 3 fits all generator parameters to the input view plus one
+	// random pseudo view per step.
+	FinalSteps        int
+	FinalLearningRate float64
+	// FinalFrom picks stage 3's starting generator: the PTI-tuned one (the paper) or the original (the
+	// official code restarts from the pickle).
+	FinalFrom Start
+	// OccludedWeight weighs a pseudo view's loss where its blend mask says the generator filled it in
+	// (mask 0), against 1 where it shows the warped input texture (mask 1); 1 is the official unweighted loss.
+	// It weighs the MSE term; the other terms see the whole image.
+	OccludedWeight float64
+	// FinalLoss is stage 3's loss, applied to the input view and to the pseudo view alike.
+	FinalLoss LossWeights
+
+	// DensitySteps, DensityWeight and DensityFrom configure the density-regularization alternative (supp. D):
+	// single-view fitting plus DensityWeight times the L1 distance of raw densities at DensityPoints random
+	// points of the volume to those of the reference generator (after PTI, or before tuning).
+	DensitySteps  int
+	DensityWeight float64
+	DensityPoints int
+	DensityFrom   Start
+
 	// SnapshotEvery attaches the current render to every n-th step's report (0: never).
 	SnapshotEvery int
 }
@@ -61,14 +83,43 @@ func PaperOptions() Options {
 		PTISteps:            500,
 		PTILearningRate:     3e-4,
 		PTILoss:             LossWeights{MSE: 1, MSSSIM: 1},
+
+		FinalSteps:        3000,
+		FinalLearningRate: 3e-4,
+		FinalFrom:         FromTuned,
+		OccludedWeight:    1,
+		FinalLoss:         LossWeights{MSE: 1, MSSSIM: 1},
+
+		DensitySteps:  3000,
+		DensityWeight: 1,
+		DensityPoints: 8192,
+		DensityFrom:   FromTuned,
 	}
 }
 
-// QuickOptions returns a preset for CPUs and notebooks: 150 W+ steps and 150 PTI steps, otherwise the
-// paper's settings. On the embedded tiny model it takes about a minute per stage on two cores.
+// Start names the generator a later stage starts from.
+type Start int
+
+const (
+	// FromTuned starts from the PTI-tuned generator (the paper's stage 3).
+	FromTuned Start = iota
+	// FromOriginal starts from the generator before PTI (the official HFGI3D code's stage 3).
+	FromOriginal
+)
+
+// String returns "tuned" or "original".
+func (s Start) String() string {
+	if s == FromOriginal {
+		return "original"
+	}
+	return "tuned"
+}
+
+// QuickOptions returns a preset for CPUs and notebooks: 150 W+ steps, 150 PTI steps and 300 final (or
+// density-regularized) steps, otherwise the paper's settings.
 func QuickOptions() Options {
 	o := PaperOptions()
-	o.WSteps, o.PTISteps = 150, 150
+	o.WSteps, o.PTISteps, o.FinalSteps, o.DensitySteps = 150, 150, 300, 300
 	o.WAvgSamples = 300
 	return o
 }
@@ -76,10 +127,12 @@ func QuickOptions() Options {
 // Validate reports the first unusable setting.
 func (o *Options) Validate() error {
 	switch {
-	case o.WSteps < 0 || o.PTISteps < 0:
-		return fmt.Errorf("invert: negative step count (W %d, PTI %d)", o.WSteps, o.PTISteps)
-	case o.WLearningRate <= 0 || o.PTILearningRate <= 0:
-		return fmt.Errorf("invert: learning rates must be positive (W %g, PTI %g)", o.WLearningRate, o.PTILearningRate)
+	case o.WSteps < 0 || o.PTISteps < 0 || o.FinalSteps < 0 || o.DensitySteps < 0:
+		return fmt.Errorf("invert: negative step count (W %d, PTI %d, final %d, density %d)", o.WSteps, o.PTISteps, o.FinalSteps, o.DensitySteps)
+	case o.WLearningRate <= 0 || o.PTILearningRate <= 0 || o.FinalLearningRate <= 0:
+		return fmt.Errorf("invert: learning rates must be positive (W %g, PTI %g, final %g)", o.WLearningRate, o.PTILearningRate, o.FinalLearningRate)
+	case o.OccludedWeight < 0 || o.DensityWeight < 0 || o.DensityPoints < 1:
+		return fmt.Errorf("invert: occluded weight %g, density weight %g and %d density points: want non-negative weights and points", o.OccludedWeight, o.DensityWeight, o.DensityPoints)
 	case o.WAvgSamples < 2:
 		return fmt.Errorf("invert: WAvgSamples %d, want at least 2 to estimate w_avg and w_std", o.WAvgSamples)
 	case o.WRampUp < 0 || o.WRampDown <= 0 || o.WNoiseRamp <= 0:

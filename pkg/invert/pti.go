@@ -47,7 +47,7 @@ func TunePTI(stdctx context.Context, be backends.Backend, g *eg3d.Generator, ws 
 	if err != nil {
 		return nil, err
 	}
-	l.snapshot = opts.SnapshotEvery
+	l.snapshot, l.gen = opts.SnapshotEvery, tuned
 	inputs := []any{ws, eg3d.FromImage(target.Image), labelOf(target.Camera)}
 	l.schedule = func(int) float64 { return opts.PTILearningRate }
 	l.inputs = func(int) []any { return inputs }

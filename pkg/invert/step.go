@@ -3,6 +3,7 @@ package invert
 import (
 	"time"
 
+	"github.com/pmvi/pmvi/pkg/eg3d"
 	"github.com/pmvi/pmvi/pkg/fimage"
 )
 
@@ -31,6 +32,10 @@ type Step struct {
 	// Render is the current render at the input camera, on steps that are multiples of
 	// Options.SnapshotEvery (and the last); nil otherwise.
 	Render *fimage.Image
+	// Generator is the generator being tuned (stages pti, final and densityreg), with this step's update
+	// applied. It is live: valid during the callback, for evaluating it (e.g. rendering novel views with an
+	// eg3d.Runner kept across steps); clone it to keep a snapshot.
+	Generator *eg3d.Generator
 }
 
 // ETA estimates the remaining time of the stage from the average step time so far.

@@ -30,6 +30,8 @@ type loop struct {
 	schedule func(i int) float64
 	// inputs returns the step's inputs.
 	inputs func(i int) []any
+	// gen, when set, is reported with each step (the generator being tuned).
+	gen *eg3d.Generator
 }
 
 // newLoop compiles step (which must return the scalar loss first, then the terms, then the render) with an
@@ -81,7 +83,7 @@ func (l *loop) run(stdctx context.Context, cb Callback, stop func(loss float64) 
 		history = append(history, rec)
 		if cb != nil {
 			s := Step{Stage: l.stage, Step: i + 1, Steps: l.steps, Loss: loss, Terms: rec.Terms,
-				LearningRate: rate, Elapsed: time.Since(start)}
+				LearningRate: rate, Elapsed: time.Since(start), Generator: l.gen}
 			if l.snapshot > 0 && ((i+1)%l.snapshot == 0 || i+1 == l.steps) {
 				if s.Render, err = eg3d.ToImage(outs[len(outs)-1]); err != nil {
 					return history, err
