@@ -6,3 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "== go modules"
 go mod download
+echo "== face models and sample photos (pkg/align, pkg/faces, identity and pose metrics)"
+scripts/fetch-face-models.sh
