@@ -21,8 +21,9 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"render": {"render a view of a generator for a seed or latent at a camera", runRender},
-		"invert": {"invert an image: W+ optimization (w) and pivotal tuning (pti)", runInvert},
+		"render":     {"render a view of a generator for a seed or latent at a camera", runRender},
+		"invert":     {"invert an image: W+ optimization (w) and pivotal tuning (pti)", runInvert},
+		"train-tiny": {"train the embedded tiny generator on the procedural head world (resumable)", runTrainTiny},
 	}
 }
 

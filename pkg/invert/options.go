@@ -3,7 +3,9 @@ package invert
 import (
 	"fmt"
 
+	"github.com/pmvi/pmvi/pkg/camera"
 	"github.com/pmvi/pmvi/pkg/eg3d"
+	"github.com/pmvi/pmvi/pkg/pseudoview"
 )
 
 // Options are the hyperparameters of the inversion stages. Start from PaperOptions or QuickOptions.
@@ -60,6 +62,11 @@ type Options struct {
 	DensityPoints int
 	DensityFrom   Start
 
+	// PseudoViews configures mesh, warp and blend for 512x512 images (Run scales it to the generator's image
+	// size); Trajectory are the pseudo views' cameras (nil: the official 30-view orbit).
+	PseudoViews pseudoview.Options
+	Trajectory  []camera.Camera
+
 	// SnapshotEvery attaches the current render to every n-th step's report (0: never).
 	SnapshotEvery int
 }
@@ -89,6 +96,8 @@ func PaperOptions() Options {
 		FinalFrom:         FromTuned,
 		OccludedWeight:    1,
 		FinalLoss:         LossWeights{MSE: 1, MSSSIM: 1},
+
+		PseudoViews: pseudoview.PaperOptions(),
 
 		DensitySteps:  3000,
 		DensityWeight: 1,
@@ -121,6 +130,7 @@ func QuickOptions() Options {
 	o := PaperOptions()
 	o.WSteps, o.PTISteps, o.FinalSteps, o.DensitySteps = 150, 150, 300, 300
 	o.WAvgSamples = 300
+	o.PseudoViews = pseudoview.QuickOptions()
 	return o
 }
 

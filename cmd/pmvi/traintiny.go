@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/pmvi/pmvi/pkg/backend"
+	"github.com/pmvi/pmvi/pkg/train"
+)
+
+func runTrainTiny(args []string, stdout, stderr io.Writer) error {
+	const summary = "train the embedded tiny generator on the procedural head world (resumable)"
+	fs := newFlags("train-tiny", summary, stderr)
+	def := train.DefaultOptions()
+	dir := fs.String("dir", def.Dir, "run directory: cached views and checkpoints (rerun to resume)")
+	out := fs.String("out", "models/tiny/tiny.safetensors", "where to write the trained generator (a JSON sidecar goes beside it)")
+	ids := fs.Int("identities", def.Identities, "training identities")
+	views := fs.Int("views", def.Data.Views, "views per identity")
+	steps1 := fs.Int("steps1", def.Phase1Steps, "phase-1 steps (latents, backbone, decoder on random rays)")
+	steps2 := fs.Int("steps2", def.Phase2Steps, "phase-2 steps (super-resolution on full views)")
+	seed := fs.Uint64("seed", def.Seed, "random seed")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	o := def
+	o.Dir, o.Identities, o.Data.Views, o.Phase1Steps, o.Phase2Steps, o.Seed = *dir, *ids, *views, *steps1, *steps2, *seed
+	be, err := backend.New()
+	if err != nil {
+		return err
+	}
+	stdctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	bar := newTrainBar(stderr)
+	start := time.Now()
+	res, err := train.Run(stdctx, be, o, bar.update)
+	if err != nil {
+		return err
+	}
+	g := res.Generator
+	command := "pmvi train-tiny " + strings.Join(args, " ")
+	g.Metadata = map[string]string{
+		"command": command, "seed": fmt.Sprint(o.Seed), "commit": gitCommit(),
+		"phase1_steps": fmt.Sprint(o.Phase1Steps), "phase2_steps": fmt.Sprint(o.Phase2Steps),
+	}
+	for k, v := range res.Final {
+		g.Metadata["final_"+k] = fmt.Sprintf("%.6g", v)
+	}
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		return err
+	}
+	if err := g.Save(*out); err != nil {
+		return err
+	}
+	sidecar := map[string]any{
+		"config": g.Config, "command": command, "seed": o.Seed, "commit": g.Metadata["commit"],
+		"identities": o.Identities, "views_per_identity": o.Data.Views, "split_seed": o.SplitSeed,
+		"test_identities": res.Test, "phase1_steps": o.Phase1Steps, "phase2_steps": o.Phase2Steps,
+		"final_losses": res.Final, "parameters": g.Config.NumParameters(),
+		"this_process_seconds": time.Since(start).Seconds(),
+	}
+	data, err := json.MarshalIndent(sidecar, "", "  ")
+	if err != nil {
+		return err
+	}
+	side := strings.TrimSuffix(*out, filepath.Ext(*out)) + ".json"
+	if err := os.WriteFile(side, data, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s and %s\n", *out, side)
+	return nil
+}
+
+// gitCommit returns the checked-out commit, or "unknown" outside a git checkout.
+func gitCommit() string {
+	b, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// trainBar prints the run's progress: one updating line per phase.
+type trainBar struct {
+	w     io.Writer
+	last  time.Time
+	phase int
+}
+
+func newTrainBar(w io.Writer) *trainBar { return &trainBar{w: w, phase: -1} }
+
+func (b *trainBar) update(p train.Progress) {
+	final := p.Step == p.Steps
+	if p.Phase == b.phase && !final && time.Since(b.last) < time.Second {
+		return
+	}
+	b.last, b.phase = time.Now(), p.Phase
+	name := [...]string{"render views", "phase 1", "phase 2"}[p.Phase]
+	fmt.Fprintf(b.w, "\r%-12s %6d/%-6d", name, p.Step, p.Steps)
+	if p.Phase > 0 {
+		fmt.Fprintf(b.w, " loss %.4f", p.Loss)
+		for _, k := range []string{"rgb", "mask", "depth"} {
+			if v, ok := p.Terms[k]; ok {
+				fmt.Fprintf(b.w, " %s %.4f", k, v)
+			}
+		}
+	}
+	fmt.Fprintf(b.w, "  %s elapsed, ETA %s   ", p.Elapsed.Round(time.Second), p.ETA.Round(time.Second))
+	if final {
+		fmt.Fprintln(b.w)
+	}
+}
