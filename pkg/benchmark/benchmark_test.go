@@ -1,0 +1,76 @@
+package benchmark
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/pmvi/pmvi/pkg/backend"
+	"github.com/pmvi/pmvi/pkg/eg3d"
+	"github.com/pmvi/pmvi/pkg/heads"
+	"github.com/pmvi/pmvi/pkg/invert"
+)
+
+// The benchmark's mechanics on an untrained Micro generator: every method scored, curves sampled, results
+// saved, loaded and summarized. (Its numbers mean nothing; the real ones come from the embedded model.)
+func TestRunCaseAndSummarize(t *testing.T) {
+	be := backend.MustNew()
+	cfg := eg3d.Micro()
+	cfg.WhiteBackground = true
+	g, err := eg3d.New(cfg, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Suite{Seeds: []uint64{101, 102}, Res: cfg.ImageResolution, NR: cfg.NeuralResolution,
+		Background: heads.Plain(1, 1, 1), YawRange: 0.3, PitchRange: 0.15, Seed: 7}
+	opts := invert.QuickOptions()
+	opts.WSteps, opts.PTISteps, opts.FinalSteps, opts.DensitySteps, opts.WAvgSamples = 6, 6, 6, 6, 32
+	opts.DensityPoints = 64
+	o := Options{Invert: opts, Methods: []Method{PTI, Ours, DensityReg}, CurveEvery: 3}
+	dir := t.TempDir()
+	for i := 0; i < s.Len(); i++ {
+		c, err := s.Case(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := RunCase(context.Background(), be, g, c, o, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Scores) != 3 || len(r.Curves[Ours]) != 3 || len(r.Curves[PTI]) != 3 {
+			t.Fatalf("case %d: %d scores, curves %d/%d points", i, len(r.Scores), len(r.Curves[Ours]), len(r.Curves[PTI]))
+		}
+		for m, sc := range r.Scores {
+			if math.IsNaN(sc.NovelPSNR) || sc.InputDepthMAE <= 0 {
+				t.Errorf("case %d %s: scores %+v", i, m, sc)
+			}
+		}
+		if err := Save(dir, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	results, err := Load(dir)
+	if err != nil || len(results) != 2 {
+		t.Fatalf("Load: %d results, %v", len(results), err)
+	}
+	table := Summarize(results, o.Methods)
+	md := table.Markdown()
+	if !strings.Contains(md, "| ours |") || !strings.Contains(md, "**") || strings.Count(table.CSV(), "\n") != 4 {
+		t.Errorf("table:\n%s\n%s", md, table.CSV())
+	}
+	if curve := MeanCurve(results, Ours); len(curve) != 3 || curve[0].Step != 0 {
+		t.Errorf("mean curve %+v", curve)
+	}
+	t.Log("\n" + md)
+}
+
+func TestStat(t *testing.T) {
+	s := stat([]float64{1, 2, 3, math.NaN()})
+	if s.N != 3 || s.Mean != 2 || math.Abs(s.CI95-1.96/math.Sqrt(3)) > 1e-12 {
+		t.Errorf("stat = %+v", s)
+	}
+	if _, err := ParseMethods("pti,bogus"); err == nil {
+		t.Error("unknown method accepted")
+	}
+}

@@ -1,0 +1,166 @@
+package benchmark
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+)
+
+// Stat is a mean with the half-width of its 95% confidence interval (normal approximation).
+type Stat struct {
+	Mean, CI95 float64
+	N          int
+}
+
+// stat summarizes the finite values of xs.
+func stat(xs []float64) Stat {
+	var s, n float64
+	for _, x := range xs {
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			s += x
+			n++
+		}
+	}
+	if n == 0 {
+		return Stat{Mean: math.NaN()}
+	}
+	mean := s / n
+	var v float64
+	for _, x := range xs {
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			v += (x - mean) * (x - mean)
+		}
+	}
+	ci := 0.0
+	if n > 1 {
+		ci = 1.96 * math.Sqrt(v/(n-1)/n)
+	}
+	return Stat{Mean: mean, CI95: ci, N: int(n)}
+}
+
+// Columns of the table, in order.
+var columns = []struct {
+	name   string
+	higher bool // higher is better
+	get    func(Scores) float64
+}{
+	{"input PSNR", true, func(s Scores) float64 { return s.InputPSNR }},
+	{"input SSIM", true, func(s Scores) float64 { return s.InputSSIM }},
+	{"novel PSNR", true, func(s Scores) float64 { return s.NovelPSNR }},
+	{"novel SSIM", true, func(s Scores) float64 { return s.NovelSSIM }},
+	{"input depth MAE", false, func(s Scores) float64 { return s.InputDepthMAE }},
+	{"novel depth MAE", false, func(s Scores) float64 { return s.NovelDepthMAE }},
+	{"consistency dB", true, func(s Scores) float64 { return s.Consistency }},
+}
+
+// Table summarizes case results per method and metric.
+type Table struct {
+	Methods []Method
+	Cases   int
+	Stats   map[Method][]Stat // per column
+}
+
+// Summarize builds the table of results, methods in the order given.
+func Summarize(results []*CaseResult, methods []Method) Table {
+	t := Table{Methods: methods, Cases: len(results), Stats: map[Method][]Stat{}}
+	for _, m := range methods {
+		for _, c := range columns {
+			var xs []float64
+			for _, r := range results {
+				if s, ok := r.Scores[m]; ok {
+					xs = append(xs, c.get(s))
+				}
+			}
+			t.Stats[m] = append(t.Stats[m], stat(xs))
+		}
+	}
+	return t
+}
+
+// Markdown renders the table with mean ± 95% interval; the best mean of each column is bold.
+func (t Table) Markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "| method |")
+	for _, c := range columns {
+		arrow := "↑"
+		if !c.higher {
+			arrow = "↓"
+		}
+		fmt.Fprintf(&b, " %s %s |", c.name, arrow)
+	}
+	b.WriteString("\n|---|" + strings.Repeat("---|", len(columns)) + "\n")
+	for _, m := range t.Methods {
+		fmt.Fprintf(&b, "| %s |", m)
+		for j, c := range columns {
+			s := t.Stats[m][j]
+			cell := fmt.Sprintf("%.4g ± %.2g", s.Mean, s.CI95)
+			if t.best(j, c.higher) == m {
+				cell = "**" + cell + "**"
+			}
+			fmt.Fprintf(&b, " %s |", cell)
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "\n%d cases; ± is the 95%% interval of the mean.\n", t.Cases)
+	return b.String()
+}
+
+// best returns the method with the best mean in column j.
+func (t Table) best(j int, higher bool) Method {
+	var best Method
+	bv := math.Inf(-1)
+	for _, m := range t.Methods {
+		v := t.Stats[m][j].Mean
+		if !higher {
+			v = -v
+		}
+		if v > bv {
+			best, bv = m, v
+		}
+	}
+	return best
+}
+
+// CSV renders the table as comma-separated values: method, then mean and ci95 of each column.
+func (t Table) CSV() string {
+	var b strings.Builder
+	b.WriteString("method")
+	for _, c := range columns {
+		n := strings.ReplaceAll(c.name, " ", "_")
+		fmt.Fprintf(&b, ",%s,%s_ci95", n, n)
+	}
+	b.WriteString("\n")
+	for _, m := range t.Methods {
+		b.WriteString(string(m))
+		for _, s := range t.Stats[m] {
+			fmt.Fprintf(&b, ",%g,%g", s.Mean, s.CI95)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// MeanCurve averages a method's curves over cases, step by step (steps all cases share).
+func MeanCurve(results []*CaseResult, m Method) []Point {
+	sum := map[int]*[4]float64{}
+	for _, r := range results {
+		for _, p := range r.Curves[m] {
+			s := sum[p.Step]
+			if s == nil {
+				s = &[4]float64{}
+				sum[p.Step] = s
+			}
+			s[0] += p.InputPSNR
+			s[1] += p.NovelPSNR
+			s[2] += p.DepthMAE
+			s[3]++
+		}
+	}
+	var out []Point
+	for step, s := range sum {
+		out = append(out, Point{step, s[0] / s[3], s[1] / s[3], s[2] / s[3]})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Step < out[j].Step })
+	return out
+}
