@@ -8,3 +8,5 @@ echo "== go modules"
 go mod download
 echo "== face models and sample photos (pkg/align, pkg/faces, identity and pose metrics)"
 scripts/fetch-face-models.sh
+echo "== notebooks: Jupyter nbconvert, GoNB kernel, classic Notebook and Chromium (browser test)"
+scripts/setup-notebooks.sh --browser

@@ -1,0 +1,47 @@
+package figures
+
+import (
+	"bytes"
+	"image/png"
+	"testing"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+)
+
+func TestPlotImageSize(t *testing.T) {
+	p := plot.New()
+	p.Title.Text = "loss"
+	line, err := plotter.NewLine(plotter.XYs{{X: 0, Y: 1}, {X: 1, Y: 0.5}, {X: 2, Y: 0.2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Add(line)
+	for _, tc := range []struct {
+		w, h   vg.Length
+		dpi    int
+		wx, wy int
+	}{
+		{6 * vg.Inch, 4 * vg.Inch, 0, 576, 384},
+		{3 * vg.Inch, 2 * vg.Inch, 200, 600, 400},
+	} {
+		img, err := PlotImage(p, tc.w, tc.h, tc.dpi)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := img.Bounds(); b.Dx() != tc.wx || b.Dy() != tc.wy {
+			t.Errorf("%vx%v at %d dpi: %dx%d pixels, want %dx%d", tc.w, tc.h, tc.dpi, b.Dx(), b.Dy(), tc.wx, tc.wy)
+		}
+		data, err := EncodePNG(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := png.Decode(bytes.NewReader(data)); err != nil {
+			t.Errorf("EncodePNG gave an unreadable PNG: %v", err)
+		}
+	}
+	if _, err := PlotImage(p, 0, vg.Inch, 0); err == nil {
+		t.Error("zero width: no error")
+	}
+}
