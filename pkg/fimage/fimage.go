@@ -85,6 +85,26 @@ func (m *Image) Resize(h, w int) *Image {
 	return out
 }
 
+// Downsample returns m reduced by an integer factor f, each output pixel the mean of an f x f block (the
+// area filter, free of aliasing for such factors). m's sides must be multiples of f.
+func (m *Image) Downsample(f int) (*Image, error) {
+	if f < 1 || m.H%f != 0 || m.W%f != 0 {
+		return nil, fmt.Errorf("fimage: cannot downsample a %dx%d image by %d", m.W, m.H, f)
+	}
+	h, w := m.H/f, m.W/f
+	out := New(m.C, h, w)
+	inv := 1 / float32(f*f)
+	for c := 0; c < m.C; c++ {
+		src, dst := m.Plane(c), out.Plane(c)
+		for y := 0; y < m.H; y++ {
+			for x := 0; x < m.W; x++ {
+				dst[(y/f)*w+x/f] += src[y*m.W+x] * inv
+			}
+		}
+	}
+	return out, nil
+}
+
 // CheckFinite returns an error naming the first NaN or infinite value, with what the image is.
 func (m *Image) CheckFinite(what string) error {
 	for i, v := range m.Pix {

@@ -87,3 +87,18 @@ func TestFromPixChecksLength(t *testing.T) {
 		t.Error("FromPix accepted 11 values for 3x2x2")
 	}
 }
+
+func TestDownsampleAveragesBlocks(t *testing.T) {
+	m := New(1, 2, 4)
+	copy(m.Pix, []float32{1, 3, 5, 7, 1, 3, 9, 11})
+	d, err := m.Downsample(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.W != 2 || d.H != 1 || d.Pix[0] != 2 || d.Pix[1] != 8 {
+		t.Errorf("Downsample(2) = %v (%dx%d), want [2 8]", d.Pix, d.W, d.H)
+	}
+	if _, err := m.Downsample(3); err == nil {
+		t.Error("Downsample(3) of a 4x2 image accepted")
+	}
+}

@@ -69,25 +69,14 @@ func RenderIdentity(seed uint64, o DataOptions) Identity {
 				view.Depth[i] = 0
 			}
 		}
-		view.Raw = areaDownsample(v.RGB.Pix, 3, o.Res, o.Res/o.NR)
+		raw, err := v.RGB.Downsample(o.Res / o.NR)
+		if err != nil {
+			panic(err) // Options.Validate checked that Res is a multiple of NR
+		}
+		view.Raw = raw.Pix
 		id.Views = append(id.Views, view)
 	}
 	return id
-}
-
-// areaDownsample averages f x f blocks of a planar c x n x n image.
-func areaDownsample(pix []float32, c, n, f int) []float32 {
-	m := n / f
-	out := make([]float32, c*m*m)
-	inv := 1 / float32(f*f)
-	for ch := 0; ch < c; ch++ {
-		for y := 0; y < n; y++ {
-			for x := 0; x < n; x++ {
-				out[(ch*m+y/f)*m+x/f] += pix[(ch*n+y)*n+x] * inv
-			}
-		}
-	}
-	return out
 }
 
 // LoadOrRender returns the identities of seeds, reading each from its cache file in dir when present
