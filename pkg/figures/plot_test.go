@@ -45,3 +45,21 @@ func TestPlotImageSize(t *testing.T) {
 		t.Error("zero width: no error")
 	}
 }
+
+func TestLinePlotDrawsSeries(t *testing.T) {
+	p, err := LinePlot("trade-off", "step", "PSNR", Series{Name: "input", X: []float64{0, 1, 2}, Y: []float64{20, 22, 23}},
+		Series{Name: "novel", X: []float64{0, 1, 2}, Y: []float64{19, 18.5, 18}, Dashed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := PlotImage(p, 4*vg.Inch, 3*vg.Inch, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 384 || b.Dy() != 288 {
+		t.Errorf("plot image %v, want 384x288", b)
+	}
+	if _, err := LinePlot("x", "", "", Series{Name: "bad", X: []float64{1}, Y: nil}); err == nil {
+		t.Error("mismatched series accepted")
+	}
+}
