@@ -27,7 +27,7 @@ type PseudoView struct {
 
 // FinalResult is what stage 3 returns.
 type FinalResult struct {
-	Generator *eg3d.Generator
+	Generator *eg3d.Generator `json:"-"`
 	// From says which generator stage 3 started from.
 	From    Start
 	History []Record

@@ -15,7 +15,7 @@ import (
 // PTIResult is what stage 2 returns.
 type PTIResult struct {
 	// Generator is the tuned copy; the input generator is unchanged.
-	Generator *eg3d.Generator
+	Generator *eg3d.Generator `json:"-"`
 	History   []Record
 }
 

@@ -37,7 +37,7 @@ func (t Target) validate(cfg *eg3d.Config) error {
 // WResult is what stage 1 returns.
 type WResult struct {
 	// WS is the W+ code [1, NumWS, WDim], without the optimization noise.
-	WS *tensors.Tensor
+	WS *tensors.Tensor `json:"-"`
 	// Stats are the w_avg and w_std it started from.
 	Stats WStats
 	// History is the loss of every step.
