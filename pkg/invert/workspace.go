@@ -18,7 +18,7 @@ import (
 // Workspace keeps one inversion's stage results in a directory, so that work already done is loaded instead of
 // recomputed: by a notebook, whose cells run as separate programs, and by a command that was interrupted.
 // Each method returns the stored result when the directory holds one and otherwise calls compute and stores
-// what it returns (atomically, file by file).
+// what it returns (atomically, file by file); a nil compute asks for a stored result only.
 type Workspace struct {
 	Dir string
 }
@@ -43,6 +43,9 @@ func (w Workspace) W(compute func() (*WResult, error)) (*WResult, error) {
 		}
 		r.WS = tensors.FromFlatDataAndDimensions(data, shape...)
 		return &r, nil
+	}
+	if compute == nil {
+		return nil, w.missing("stage 1 (W+)")
 	}
 	r, err := compute()
 	if r == nil || err != nil {
@@ -71,6 +74,9 @@ func (w Workspace) PTI(compute func() (*PTIResult, error)) (*PTIResult, error) {
 		r.Generator = g
 		return &r, nil
 	}
+	if compute == nil {
+		return nil, w.missing("stage 2 (PTI)")
+	}
 	r, err := compute()
 	if r == nil || err != nil {
 		return r, err
@@ -98,6 +104,9 @@ func (w Workspace) Final(name string, compute func() (*FinalResult, error)) (*Fi
 		}
 		r.Generator = g
 		return &r, nil
+	}
+	if compute == nil {
+		return nil, w.missing(name)
 	}
 	r, err := compute()
 	if r == nil || err != nil {
@@ -149,6 +158,9 @@ func (w Workspace) PseudoViews(compute func() ([]pseudoview.View, error)) ([]pse
 		}
 		return out, nil
 	}
+	if compute == nil {
+		return nil, w.missing("pseudo views")
+	}
 	views, err := compute()
 	if err != nil {
 		return views, err
@@ -167,6 +179,10 @@ func (w Workspace) PseudoViews(compute func() ([]pseudoview.View, error)) ([]pse
 		}
 	}
 	return views, writeJSON(w.path("views.json"), stored)
+}
+
+func (w Workspace) missing(what string) error {
+	return fmt.Errorf("invert: workspace %s holds no %s result yet (run that stage first)", w.Dir, what)
 }
 
 func (w Workspace) mkdir() error {

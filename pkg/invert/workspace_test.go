@@ -3,6 +3,7 @@ package invert
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -73,5 +74,12 @@ func TestWorkspaceStoresAndLoadsEveryStage(t *testing.T) {
 	b := renderPSNR(t, be, f2.Generator, w2, target)
 	if a != b {
 		t.Errorf("stored final generator renders %.3f dB, computed %.3f", b, a)
+	}
+}
+
+func TestWorkspaceWithoutResultsSaysWhich(t *testing.T) {
+	ws := Workspace{Dir: t.TempDir()}
+	if _, err := ws.PTI(nil); err == nil || !strings.Contains(err.Error(), "PTI") {
+		t.Errorf("PTI(nil) on an empty workspace: %v", err)
 	}
 }
