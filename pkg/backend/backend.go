@@ -27,15 +27,50 @@ const EnvVar = backends.ConfigEnvVar // "GOMLX_BACKEND"
 //     named PJRT plugin. It is only linked into binaries built with `-tags xla` (it needs cgo); plugins are
 //     looked up as GoMLX does ($PJRT_PLUGIN_LIBRARY_PATH, the standard library paths) and never downloaded.
 //
+// Every call with the same configuration returns the same backend instance, shared by the whole process:
+// GoMLX tensors that live on one backend instance cannot be used on another ("cannot use the same Tensor
+// across backends"), so two packages that each call New must get one engine to pass tensors between them.
+// A shared backend that someone finalized is replaced by a new one on the next call.
+//
 // Errors name what was asked for and why it is not available.
 func New() (backends.Backend, error) {
 	return NewWithConfig(os.Getenv(EnvVar))
 }
 
-// NewWithConfig is New with the configuration given instead of read from $GOMLX_BACKEND.
+// NewWithConfig is New with the configuration given instead of read from $GOMLX_BACKEND. Like New, it returns
+// one shared instance per configuration ("", "cpu" and "go" with the same options are one configuration).
 func NewWithConfig(config string) (backends.Backend, error) {
 	InstallGradients()
 	name, options, _ := strings.Cut(config, ":")
+	key := config
+	switch name {
+	case "", cpu.BackendName, "go":
+		key = cpu.BackendName + ":" + options
+	}
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if b, ok := shared.backends[key]; ok && !b.IsFinalized() {
+		return b, nil
+	}
+	b, err := newBackend(config, name, options)
+	if err != nil {
+		return nil, err
+	}
+	if shared.backends == nil {
+		shared.backends = map[string]backends.Backend{}
+	}
+	shared.backends[key] = b
+	return b, nil
+}
+
+// shared holds the process's backends, one per configuration (see New).
+var shared struct {
+	mu       sync.Mutex
+	backends map[string]backends.Backend
+}
+
+// newBackend creates a backend instance.
+func newBackend(config, name, options string) (backends.Backend, error) {
 	switch name {
 	case "", cpu.BackendName, "go":
 		b, err := cpu.New(options)

@@ -10,7 +10,10 @@ package backend
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -31,8 +34,9 @@ func randomFloat32(rng *rand.Rand, dims ...int) *tensors.Tensor {
 	return tensors.FromFlatDataAndDimensions(values, dims...)
 }
 
-// benchExec times exec on inputs and reports GFLOP/s for flops per run, and the peak Go heap in use during the
-// runs (sampled every 5 ms; the backends keep their buffers in the Go heap).
+// benchExec times exec on inputs and reports GFLOP/s for flops per run, and the peak resident memory of the
+// process during the runs (sampled every 5 ms; the cpu engine keeps large buffers outside the Go heap, so the
+// heap alone would miss them; the Go heap in use where /proc is missing).
 func benchExec(b *testing.B, exec *Exec, flops float64, inputs ...any) {
 	exec.MustExec(inputs...) // Compile and warm up.
 	runtime.GC()
@@ -41,11 +45,9 @@ func benchExec(b *testing.B, exec *Exec, flops float64, inputs ...any) {
 	sampled := make(chan struct{})
 	go func() {
 		defer close(sampled)
-		var m runtime.MemStats
 		for {
-			runtime.ReadMemStats(&m)
-			if m.HeapInuse > peak.Load() {
-				peak.Store(m.HeapInuse)
+			if m := residentBytes(); m > peak.Load() {
+				peak.Store(m)
 			}
 			select {
 			case <-stop:
@@ -64,7 +66,21 @@ func benchExec(b *testing.B, exec *Exec, flops float64, inputs ...any) {
 	close(stop)
 	<-sampled
 	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(peak.Load())/(1<<20), "peak-RSS-MiB")
+}
+
+// residentBytes returns the process's resident memory (Linux), or the Go heap in use.
+func residentBytes() uint64 {
+	if data, err := os.ReadFile("/proc/self/statm"); err == nil {
+		if f := strings.Fields(string(data)); len(f) > 1 {
+			if pages, err := strconv.ParseUint(f[1], 10, 64); err == nil {
+				return pages * uint64(os.Getpagesize())
+			}
+		}
+	}
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
 }
 
 func benchBackends(b *testing.B) map[string]backends.Backend {
@@ -103,6 +119,41 @@ func BenchmarkConv3x3(b *testing.B) {
 				return append([]*Node{loss}, Gradient(loss, x, k)...)
 			})
 			benchExec(b, exec, 3*flops, x, k, r) // Forward plus the input and kernel gradients.
+		})
+	}
+}
+
+// BenchmarkConvSR is the convolutions of EG3D's super-resolution module on the cpu engine, forward and
+// forward+backward: the 3x3 256->256 conv at 256x256 (block 0) and the stride-2 transposed 3x3 256->128 conv
+// to 512x512 (block 1), written as EG3D writes it (zeros inserted with Pad, then a 3x3 conv; GFLOP/s count the
+// multiplications of a true transposed convolution).
+func BenchmarkConvSR(b *testing.B) {
+	be := benchBackends(b)["cpu"]
+	for _, tc := range []struct {
+		name       string
+		in, out, h int
+		transposed bool
+	}{
+		{"conv256x256@256", 256, 256, 256, false},
+		{"convT256x128@256to512", 256, 128, 256, true},
+	} {
+		flops := 2.0 * float64(tc.in*tc.out*9*tc.h*tc.h)
+		conv := func(x, k *Node) *Node {
+			if tc.transposed {
+				p := backends.PadAxis{Start: 2, End: 2, Interior: 1}
+				x = Pad(x, ScalarZero(x.Graph(), x.DType()), backends.PadAxis{}, backends.PadAxis{}, p, p)
+				return Convolve(x, Reverse(k, 2, 3)).ChannelsAxis(images.ChannelsFirst).Strides(1).Done()
+			}
+			return Convolve(x, k).ChannelsAxis(images.ChannelsFirst).Strides(1).PadSame().Done()
+		}
+		rng := rand.New(rand.NewPCG(1, 1))
+		x, k := randomFloat32(rng, 1, tc.in, tc.h, tc.h), randomFloat32(rng, tc.out, tc.in, 3, 3)
+		b.Run(tc.name+"/fwd", func(b *testing.B) {
+			benchExec(b, MustNewExec(be, func(x, k *Node) *Node { return ReduceAllSum(conv(x, k)) }), flops, x, k)
+		})
+		b.Run(tc.name+"/fwd+bwd", func(b *testing.B) {
+			exec := MustNewExec(be, func(x, k *Node) []*Node { return Gradient(ReduceAllSum(Square(conv(x, k))), x, k) })
+			benchExec(b, exec, 3*flops, x, k)
 		})
 	}
 }

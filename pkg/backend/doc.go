@@ -8,6 +8,17 @@
 // (package cpu, a fork of GoMLX's simplego), "xla[:plugin]" gives GoMLX's XLA backend with a PJRT plugin (CUDA
 // on a GPU) in binaries built with `-tags xla`. The default build needs no cgo.
 //
+// New returns one shared backend instance per configuration, so tensors pass freely between the packages that
+// each call it.
+//
+// # The CPU engine
+//
+// Package cpu runs pmvi's graphs on the CPU with fast kernels: packed matrix multiplications with assembly
+// micro-kernels (AVX2/AVX-512) for convolutions (transposed ones without multiplying inserted zeros) and
+// DotGeneral, parallel element-wise and gather/slice executors, and buffers returned to the system as soon as
+// the executor is done with them. It computes what the graph says; the XLA backend runs the same graphs. See
+// ../../scripts/bench for its figures next to PyTorch's.
+//
 // # Gradients
 //
 // GoMLX v0.26.0 differentiates some ops wrongly or wastefully, whatever the backend. InstallGradients (called

@@ -27,6 +27,10 @@ type Buffer struct {
 
 	// flat is always a slice of the underlying data type (shape.DType).
 	flat any
+
+	// large is set for buffers mapped from the system (buffers_large.go): their memory is returned as soon as
+	// they are released, not at the next garbage collection.
+	large *largeBuffer
 }
 
 type bufferPoolKey struct {
@@ -58,6 +62,9 @@ func (b *Backend) getBufferPool(dtype dtypes.DType, length int) *sync.Pool {
 func (b *Backend) getBuffer(dtype dtypes.DType, length int) *Buffer {
 	if b.isFinalized {
 		return nil
+	}
+	if buf := b.newLargeBuffer(dtype, length); buf != nil {
+		return buf
 	}
 	pool := b.getBufferPool(dtype, length)
 	buf := pool.Get().(*Buffer)
@@ -92,6 +99,10 @@ func (b *Backend) putBuffer(buffer *Buffer) {
 		return
 	}
 	if buffer == nil || !buffer.shape.Ok() {
+		return
+	}
+	if buffer.large != nil {
+		b.releaseLarge(buffer)
 		return
 	}
 	buffer.valid = false

@@ -74,6 +74,13 @@ func (b *Builder) ConvGeneral(inputOp, kernelOp backends.Op, axes backends.Convo
 	if err != nil {
 		return nil, err
 	}
+	// A zero Pad of the input becomes padding and input dilation (conv_rewrite.go).
+	if in, pads, dils, ok := foldInputPad(input, axes, paddings, inputDilations); ok {
+		folded, err := shapeinference.ConvGeneralOp(in.shape, kernel.shape, axes, strides, pads, dils, kernelDilations, channelGroupCount, batchGroupCount)
+		if err == nil && folded.Equal(outputShape) {
+			input, paddings, inputDilations = in, pads, dils
+		}
+	}
 
 	node := b.newNode(opType, outputShape, input, kernel)
 	params := &convNode{

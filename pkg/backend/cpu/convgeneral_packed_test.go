@@ -254,7 +254,7 @@ func runConv(t *testing.T, b backends.Backend, c *convCase, dtype dtypes.DType, 
 // configurations: every layout, stride, padding (negative too), dilation, channel and batch grouping.
 func TestConvGeneralAgainstReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
-	for _, cfg := range []string{"", "parallelism=1", "ops_sequential"} {
+	for _, cfg := range append([]string{"", "parallelism=1", "ops_sequential"}, gemmConfigs()...) {
 		b, err := New(cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -286,7 +286,22 @@ func TestConvGeneralAgainstReference(t *testing.T) {
 // TestConvGeneralLargeContraction covers contractions (channels x kernel taps) longer than one convKC block and
 // chunks of many output positions, which the small random cases above never reach.
 func TestConvGeneralLargeContraction(t *testing.T) {
-	b, err := New("")
+	for _, cfg := range gemmConfigs() {
+		t.Run(cfg, func(t *testing.T) { testConvGeneralLargeContraction(t, cfg) })
+	}
+}
+
+// gemmConfigs returns a backend configuration for each matrix-multiplication micro-kernel this CPU runs.
+func gemmConfigs() []string {
+	configs := []string{"gemm=go"}
+	for _, k := range simdFloat32Kernels() {
+		configs = append(configs, "gemm="+k.name)
+	}
+	return configs
+}
+
+func testConvGeneralLargeContraction(t *testing.T, cfg string) {
+	b, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,9 @@ type dotGeneralNodeData struct {
 	rhsContractingAxes, rhsBatchAxes                       []int
 	batchSize, lhsCrossSize, rhsCrossSize, contractingSize int
 	lhsBlockedShape, rhsBlockedShape, outputBlockedShape   shapes.Shape
+
+	// packed is the plan of the packed (fast) executor, for float32 and float64 problems it suits.
+	packed *dgPlan
 }
 
 // adjustAxisToRank returns a positive axis, adjusting negative numbers to the correct rank.
@@ -155,6 +158,10 @@ func (b *Builder) DotGeneral(lhsOp backends.Op, lhsContractingAxes, lhsBatchAxes
 	params.outputBlockedShape = dgCreateBlockedShape(outputDType, params.batchSize, params.lhsCrossSize, params.rhsCrossSize, blockLog2Dim)
 
 	// Create dot-general node: it will generate a normalized output [batchSize, lhsCrossSize, rhsCrossSize].
+	if (dtype == dtypes.Float32 || dtype == dtypes.Float64) && usePackedDotGeneral(&params) {
+		params.packed = newDGPlan(lhs.shape, rhs.shape, &params)
+	}
+
 	dotGeneral := b.newNode(backends.OpTypeDotGeneral, shapes.Make(dtype, params.batchSize, params.lhsCrossSize, params.rhsCrossSize), lhs, rhs)
 	dotGeneral.data = &params
 
@@ -221,6 +228,16 @@ func execDotGeneral(backend *Backend, node *Node, inputs []*Buffer, _ []bool) (*
 	outputShape := node.shape
 	dtype := lhs.shape.DType
 	output := backend.getBufferForShape(outputShape)
+	if params.packed != nil && backend.dotGeneralForceProblemSize == unknownProblemSize {
+		switch dtype {
+		case dtypes.Float32:
+			execDotGeneralPacked(backend, params.packed, lhs.flat.([]float32), rhs.flat.([]float32), output.flat.([]float32))
+			return output, nil
+		case dtypes.Float64:
+			execDotGeneralPacked(backend, params.packed, lhs.flat.([]float64), rhs.flat.([]float64), output.flat.([]float64))
+			return output, nil
+		}
+	}
 	output.Zeros()
 
 	// Problem size (per example of the batch):

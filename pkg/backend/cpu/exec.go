@@ -351,6 +351,10 @@ func (e *Executable) Execute(inputs []backends.Buffer, donate []bool, _ backends
 
 	// Return buffers to pool
 	e.executionBuffersPool.Put(execBuf)
+	// Give back what this execution's peak needed beyond the cache bound (buffers_large.go).
+	if e.backend.numLiveExecutions.Load() == 1 {
+		e.backend.large.trim(largeCacheBytes)
+	}
 	return outputs, nil
 }
 

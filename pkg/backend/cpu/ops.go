@@ -506,6 +506,10 @@ func (b *Builder) Slice(operandOp backends.Op, starts, limits, strides []int) (b
 	if err != nil {
 		return nil, err
 	}
+	// A strided slice of a convolution is a strided convolution (conv_rewrite.go).
+	if conv := b.sliceConvOutput(operand, starts, limits, strides); conv != nil && conv.shape.Equal(outputShape) {
+		return conv, nil
+	}
 	node := b.newNode(opType, outputShape, operand)
 	node.data = &sliceNode{
 		starts,

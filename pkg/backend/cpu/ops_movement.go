@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/pkg/errors"
+	"slices"
 )
 
 func init() {
@@ -54,6 +55,10 @@ func (b *Builder) Pad(operandOp, fillValueOp backends.Op, axesConfig ...backends
 			return nil, errors.Errorf("Pad: axis %d of operand %s padded by %+v has negative size %d",
 				axis, operand.shape, conf, dims[axis])
 		}
+	}
+	// A cropping of a convolution's output is a convolution with less padding (conv_rewrite.go).
+	if conv := b.cropConvOutput(operand, fill, axes); conv != nil && slices.Equal(conv.shape.Dimensions, dims) {
+		return conv, nil
 	}
 	node := b.newNode(opType, shapes.Make(operand.shape.DType, dims...), operand, fill)
 	node.data = &padNode{axes: axes}
