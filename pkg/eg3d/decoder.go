@@ -16,7 +16,7 @@ func Decode(ctx *context.Context, cfg *Config, features *Node) (rgb, sigma *Node
 	b, m, c := dims[0], dims[1], dims[2]
 	x = Reshape(x, b*m, c)
 	x = fullyConnected(ctx.In("0"), x, cfg.DecoderHidden, cfg.DecoderLRMul, false)
-	x = Softplus(x)
+	x = softplus(x)
 	x = fullyConnected(ctx.In("2"), x, 1+cfg.PlaneChannels, cfg.DecoderLRMul, false)
 	x = Reshape(x, b, m, 1+cfg.PlaneChannels)
 	sigma = SliceAxis(x, 2, AxisRange(0, 1))

@@ -33,22 +33,19 @@ func SamplePlanes(planes, points *Node, boxWarp float64) *Node {
 		x0, y0 := StopGradient(Floor(ix)), StopGradient(Floor(iy))
 		fx, fy := Sub(ix, x0), Sub(iy, y0)
 		base := Reshape(MulScalar(Iota(g, shapes.Make(dtypes.Int32, b, 1, 1), 0), 3*r*r), b, 1, 1) // batch offset
-		var acc *Node
+		// The four bilinear taps are gathered in one op and summed with their weights in one reduction.
+		var idx, weights []*Node
 		for _, tap := range [4][2]int{{0, 0}, {1, 0}, {0, 1}, {1, 1}} {
 			xi, yi := AddScalar(x0, float64(tap[0])), AddScalar(y0, float64(tap[1]))
 			w := Mul(pick(fx, tap[0]), pick(fy, tap[1]))
 			inside := And(insideRange(xi, r), insideRange(yi, r))
-			w = Where(inside, w, ZerosLike(w))
+			weights = append(weights, Where(inside, w, ZerosLike(w)))
 			xc := ConvertDType(ClipScalar(xi, 0, float64(r-1)), dtypes.Int32)
 			yc := ConvertDType(ClipScalar(yi, 0, float64(r-1)), dtypes.Int32)
-			idx := Add(Add(base, ConstAsDType(g, dtypes.Int32, int32(pi*r*r))), Add(MulScalar(yc, float64(r)), xc))
-			v := Mul(gatherRows(table, idx), w) // [B, M, C]
-			if acc == nil {
-				acc = v
-			} else {
-				acc = Add(acc, v)
-			}
+			idx = append(idx, Add(Add(base, ConstAsDType(g, dtypes.Int32, int32(pi*r*r))), Add(MulScalar(yc, float64(r)), xc)))
 		}
+		taps := gatherRows(table, ExpandAxes(Concatenate(idx, 2), -1)) // [B, M, 4, C]
+		acc := ReduceSum(Mul(taps, ExpandAxes(Concatenate(weights, 2), -1)), 2)
 		perPlane = append(perPlane, acc)
 	}
 	return Stack(perPlane, 1)

@@ -94,7 +94,7 @@ func marchWeights(sigma, depths *Node) *Node {
 	n := depths.Shape().Dimensions[2]
 	deltas := Sub(SliceAxis(depths, 2, AxisRange(1, n)), SliceAxis(depths, 2, AxisRange(0, n-1)))
 	// The -1 bias makes densities start small (EG3D's comment: "makes things initialize better").
-	dens := Softplus(SubScalar(midpoints(sigma), 1))
+	dens := softplus(SubScalar(midpoints(sigma), 1))
 	alpha := OneMinus(Exp(Neg(Mul(dens, deltas))))
 	// Π_{j<i}(1-α_j+1e-10) as exp of an exclusive cumulative sum of logs; the factors are formed as the
 	// official cumprod forms them, so values agree to float rounding.
