@@ -80,3 +80,13 @@ func ColorizeDepth(depth *fimage.Image, near, far float32) (*fimage.Image, error
 
 // unit maps an 8-bit channel to [-1, 1] as fimage does, so ToNRGBA gives the same byte back.
 func unit(v uint8) float32 { return float32(v)/127.5 - 1 }
+
+// Mask returns a one-channel mask with values in [0, 1] as a picture: 0 black, 1 white (images are drawn
+// from EG3D's [-1, 1] range, where a raw mask would show 0 as grey).
+func Mask(m *fimage.Image) *fimage.Image {
+	out := fimage.New(1, m.H, m.W)
+	for i, v := range m.Plane(0) {
+		out.Pix[i] = 2*v - 1
+	}
+	return out
+}

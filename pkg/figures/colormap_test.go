@@ -88,3 +88,14 @@ func TestColorizeDepthErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestMaskMapsZeroToBlackAndOneToWhite(t *testing.T) {
+	m := fimage.New(1, 1, 3)
+	copy(m.Pix, []float32{0, 0.5, 1})
+	got := Mask(m).ToNRGBA()
+	for i, want := range []uint8{0, 128, 255} {
+		if r := got.NRGBAAt(i, 0).R; r != want {
+			t.Errorf("mask %v drawn as %d, want %d", m.Pix[i], r, want)
+		}
+	}
+}
