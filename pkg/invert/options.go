@@ -134,6 +134,12 @@ func QuickOptions() Options {
 	return o
 }
 
+// WithSteps returns o with every stage's step count set to n (for smoke runs of notebooks and tests).
+func (o Options) WithSteps(n int) Options {
+	o.WSteps, o.PTISteps, o.FinalSteps, o.DensitySteps = n, n, n, n
+	return o
+}
+
 // Validate reports the first unusable setting.
 func (o *Options) Validate() error {
 	switch {
