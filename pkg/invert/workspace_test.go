@@ -30,7 +30,10 @@ func TestWorkspaceStoresAndLoadsEveryStage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := ws.PTI(func() (*PTIResult, error) { calls++; return TunePTI(context.Background(), be, g, w.WS, target, opts, l, nil) })
+		p, err := ws.PTI(func() (*PTIResult, error) {
+			calls++
+			return TunePTI(context.Background(), be, g, w.WS, target, opts, l, nil)
+		})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -71,11 +71,19 @@ func New(config string) (backends.Backend, error) {
 			// This will force the ops to be executed in parallel where possible.
 			// The default is running parallel if it's the only thing executing, otherwise sequentially.
 			b.opsExecutionType = opsExecutionParallel
+		case "stock":
+			// Switch a fast path off (for comparisons and tests): stock=math, stock=reduce, ... or stock=all.
+			if err := b.stock.set(value); err != nil {
+				return nil, errors.Wrap(err, "cpu backend config")
+			}
+		case "op_stats":
+			// Time every op (sequential mode only); see Backend.OpStats.
+			b.opStats = &opStats{}
 		case "":
 			// No-op, just skip.
 		default:
 			return nil, errors.Errorf("unknown configuration option %q for cpu backend -- valid configuration options are: "+
-				"parallelism=#workers, gemm=go|avx2|avx512, dotgeneral_small, dotgeneral_large, dotgeneral_check, ops_sequential, ops_parallel, ops_dynamic; see code for documentation", key)
+				"parallelism=#workers, gemm=go|avx2|avx512, dotgeneral_small, dotgeneral_large, dotgeneral_check, ops_sequential, ops_parallel, ops_dynamic, op_stats, stock="+stockPathNames+"; see code for documentation", key)
 		}
 	}
 	return b, nil
@@ -109,6 +117,12 @@ type Backend struct {
 
 	// opsExecutionType defines how to execute the ops of a computation.
 	opsExecutionType opsExecutionType
+
+	// stock lists the fast paths switched off (option stock=...).
+	stock stockPaths
+
+	// opStats times every op when not nil (option op_stats).
+	opStats *opStats
 
 	// isFinalized is true if the backend has been isFinalized.
 	isFinalized bool

@@ -27,6 +27,9 @@ type dotGeneralNodeData struct {
 
 	// packed is the plan of the packed (fast) executor, for float32 and float64 problems it suits.
 	packed *dgPlan
+	// direct is the plan of the direct-loop executor (dotgeneral_direct.go), for the other float32 and float64
+	// problems.
+	direct *dgPlan
 }
 
 // adjustAxisToRank returns a positive axis, adjusting negative numbers to the correct rank.
@@ -158,8 +161,12 @@ func (b *Builder) DotGeneral(lhsOp backends.Op, lhsContractingAxes, lhsBatchAxes
 	params.outputBlockedShape = dgCreateBlockedShape(outputDType, params.batchSize, params.lhsCrossSize, params.rhsCrossSize, blockLog2Dim)
 
 	// Create dot-general node: it will generate a normalized output [batchSize, lhsCrossSize, rhsCrossSize].
-	if (dtype == dtypes.Float32 || dtype == dtypes.Float64) && usePackedDotGeneral(&params) {
-		params.packed = newDGPlan(lhs.shape, rhs.shape, &params)
+	if dtype == dtypes.Float32 || dtype == dtypes.Float64 {
+		if usePackedDotGeneral(&params) {
+			params.packed = newDGPlan(lhs.shape, rhs.shape, &params)
+		} else {
+			params.direct = newDGPlan(lhs.shape, rhs.shape, &params)
+		}
 	}
 
 	dotGeneral := b.newNode(backends.OpTypeDotGeneral, shapes.Make(dtype, params.batchSize, params.lhsCrossSize, params.rhsCrossSize), lhs, rhs)
@@ -235,6 +242,16 @@ func execDotGeneral(backend *Backend, node *Node, inputs []*Buffer, _ []bool) (*
 			return output, nil
 		case dtypes.Float64:
 			execDotGeneralPacked(backend, params.packed, lhs.flat.([]float64), rhs.flat.([]float64), output.flat.([]float64))
+			return output, nil
+		}
+	}
+	if params.direct != nil && backend.dotGeneralForceProblemSize == unknownProblemSize && !backend.stock.dotDirect {
+		switch dtype {
+		case dtypes.Float32:
+			execDotGeneralDirect(backend, params.direct, lhs.flat.([]float32), rhs.flat.([]float32), output.flat.([]float32))
+			return output, nil
+		case dtypes.Float64:
+			execDotGeneralDirect(backend, params.direct, lhs.flat.([]float64), rhs.flat.([]float64), output.flat.([]float64))
 			return output, nil
 		}
 	}

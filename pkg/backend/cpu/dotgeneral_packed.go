@@ -125,7 +125,7 @@ func execDotGeneralPacked[T float32 | float64](backend *Backend, p *dgPlan, lhs,
 	if p.k == 0 || len(output) == 0 {
 		return
 	}
-	kern := kernelFor[T](backend)
+	kern := kernelForShape[T](backend, p.m, p.n, p.k)
 	mr, nr := kern.mr, kern.nr
 	mc := max(mr, dgMC/mr*mr)
 	nc := max(nr, dgNC/nr*nr)

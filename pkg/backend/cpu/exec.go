@@ -2,6 +2,7 @@ package cpu
 
 import (
 	"sync"
+	"time"
 
 	"github.com/pkg/errors"
 
@@ -385,9 +386,17 @@ func (e *Executable) executeSequentially(execBuf *executionBuffers) error {
 			continue
 		}
 
+		var start time.Time
+		var startCPU time.Duration
+		if e.backend.opStats != nil {
+			start, startCPU = time.Now(), processCPUTime()
+		}
 		err := e.executeNode(node, execBuf)
 		if err != nil {
 			return err
+		}
+		if e.backend.opStats != nil {
+			e.backend.opStats.add(node, time.Since(start), processCPUTime()-startCPU)
 		}
 	} // Sequential execution loop.
 	return nil

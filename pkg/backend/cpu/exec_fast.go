@@ -54,6 +54,26 @@ var unaryFloat32 = map[backends.OpType]func(in, out []float32){
 	backends.OpTypeCos: execCosGeneric[float32], backends.OpTypeSin: execSinGeneric[float32],
 }
 
+// fastUnaryFloat32 are the float32 loops that replace the stock ones (fastmath.go) unless the option stock=math
+// is given: the transcendental functions in float32 arithmetic, and Sign and Abs without branches.
+var fastUnaryFloat32 = map[backends.OpType]func(in, out []float32){
+	backends.OpTypeExp: expSlice32, backends.OpTypeLog: logSlice32, backends.OpTypeLog1p: log1pSlice32,
+	backends.OpTypeLogistic: logisticSlice32, backends.OpTypeTanh: tanhSlice32, backends.OpTypeSign: signSlice32,
+	backends.OpTypeAbs: absSlice32,
+}
+
+// simdUnaryFloat32Ops are the vector versions of fastUnaryFloat32's loops this CPU runs (fastmath_amd64.go),
+// used unless the option stock=simd is given.
+var simdUnaryFloat32Ops = func() map[backends.OpType]func(in, out []float32) {
+	ops := map[backends.OpType]func(in, out []float32){}
+	for name, fn := range simdUnaryFloat32() {
+		op := map[string]backends.OpType{"exp": backends.OpTypeExp, "log": backends.OpTypeLog,
+			"log1p": backends.OpTypeLog1p, "logistic": backends.OpTypeLogistic, "sign": backends.OpTypeSign}[name]
+		ops[op] = fn
+	}
+	return ops
+}()
+
 // ewMinParallel is the output size below which an element-wise op runs on the calling goroutine only.
 const ewMinParallel = 1 << 15
 
@@ -123,10 +143,118 @@ func newEWPlan(output shapes.Shape, operands ...shapes.Shape) *ewPlan {
 // run calls fn(outOff, offsets, n) over the whole output, in parallel: each call covers n consecutive output
 // elements starting at outOff, along which operand o starts at offsets[o] and advances by innerStride[o].
 func (p *ewPlan) run(backend *Backend, fn func(outOff int, offsets [3]int, n int)) {
-	outer := p.size / max(p.inner, 1)
+	p.runBlocks(backend, func(b ewBlock) {
+		b.each(func(outOff int, offs [3]int, reps int) {
+			for r := range reps {
+				fn(outOff+r*b.n, [3]int{offs[0] + r*b.step[0], offs[1] + r*b.step[1], offs[2] + r*b.step[2]}, b.n)
+			}
+		})
+	})
+}
+
+// ewShortRun is the run length below which runBlocks hands out blocks of consecutive runs.
+const ewShortRun = 256
+
+// ewBlock is a block of runs handed out by runBlocks: reps2 groups, consecutive in the output, of reps runs of n
+// elements each, also consecutive. Run r of group g starts operand o at offs[o] + g·step2[o] + r·step[o].
+type ewBlock struct {
+	outOff  int
+	offs    [3]int
+	n, reps int
+	step    [3]int
+	reps2   int
+	step2   [3]int
+}
+
+// each calls fn for every group of the block: its output offset, operand offsets and number of runs.
+func (b *ewBlock) each(fn func(outOff int, offs [3]int, reps int)) {
+	offs := b.offs
+	for g := range b.reps2 {
+		fn(b.outOff+g*b.reps*b.n, offs, b.reps)
+		for k := range 3 {
+			offs[k] += b.step2[k]
+		}
+	}
+}
+
+// runBlocks is run for callers that take several runs at a time. Short runs (broadcasts along a short trailing
+// axis, e.g. a [N, 4, 1] weight times [N, 4, 16] features) come in blocks along the first outer axis, so the
+// per-run overhead is a loop step instead of a call through the odometer; when those blocks are short too
+// (a [N, 1, 16] row repeated 4 times), in blocks of them along the second outer axis.
+func (p *ewPlan) runBlocks(backend *Backend, fn func(b ewBlock)) {
 	if p.size == 0 {
 		return
 	}
+	if p.inner >= ewShortRun || len(p.outerDims) == 0 || backend.stock.shortRuns {
+		p.runLong(backend, fn)
+		return
+	}
+	// Units of work: runs along outer axis 0 (one level), or whole spans of it along outer axis 1 (two levels).
+	d0, s0 := p.outerDims[0], p.outerStrides[0]
+	level := 0
+	if len(p.outerDims) >= 2 && d0*p.inner < ewShortRun {
+		level = 1
+	}
+	d, s := p.outerDims[level], p.outerStrides[level]
+	upper, upperStrides := p.outerDims[level+1:], p.outerStrides[level+1:]
+	unitSize := p.inner
+	if level == 1 {
+		unitSize *= d0
+	}
+	units := p.size / unitSize
+	tasks := 1
+	if p.size >= ewMinParallel {
+		tasks = min(4*max(backend.workers.MaxParallelism(), 1), units)
+	}
+	do := func(task int) {
+		lo, hi := task*units/tasks, (task+1)*units/tasks
+		i0, row := lo%d, lo/d
+		// Operand offsets of the row's first unit, then an odometer over the upper axes.
+		idx := make([]int, len(upper))
+		var base [3]int
+		rem := row
+		for a, dim := range upper {
+			idx[a] = rem % dim
+			rem /= dim
+			for k := range 3 {
+				base[k] += idx[a] * upperStrides[a][k]
+			}
+		}
+		for u := lo; u < hi; {
+			reps := min(d-i0, hi-u)
+			offs := [3]int{base[0] + i0*s[0], base[1] + i0*s[1], base[2] + i0*s[2]}
+			if level == 0 {
+				fn(ewBlock{outOff: u * unitSize, offs: offs, n: p.inner, reps: reps, step: s, reps2: 1})
+			} else {
+				fn(ewBlock{outOff: u * unitSize, offs: offs, n: p.inner, reps: d0, step: s0, reps2: reps, step2: s})
+			}
+			u += reps
+			i0 = 0
+			for a, dim := range upper {
+				idx[a]++
+				for k := range 3 {
+					base[k] += upperStrides[a][k]
+				}
+				if idx[a] < dim {
+					break
+				}
+				for k := range 3 {
+					base[k] -= dim * upperStrides[a][k]
+				}
+				idx[a] = 0
+			}
+		}
+	}
+	if tasks == 1 {
+		do(0)
+		return
+	}
+	backend.workers.ParallelFor(tasks, do)
+}
+
+// runLong hands out one run (or a piece of a long run) per call.
+func (p *ewPlan) runLong(backend *Backend, fn func(b ewBlock)) {
+	outer := p.size / max(p.inner, 1)
 	workers := max(backend.workers.MaxParallelism(), 1)
 	tasks := 1
 	if p.size >= ewMinParallel {
@@ -162,7 +290,7 @@ func (p *ewPlan) run(backend *Backend, fn func(outOff int, offsets [3]int, n int
 			for k := range 3 {
 				offs[k] = base[k] + i0*p.innerStride[k]
 			}
-			fn(o*p.inner+i0, offs, n)
+			fn(ewBlock{outOff: o*p.inner + i0, offs: offs, n: n, reps: 1, reps2: 1})
 			if part == piecesPerRun-1 {
 				// Next run: advance the odometer.
 				for a, d := range p.outerDims {
@@ -222,18 +350,30 @@ func execBinaryFast(backend *Backend, node *Node, inputs []*Buffer, inputsOwned 
 	out := output.flat.([]float32)
 	loops := binaryLoopsFloat32[node.opType]
 	p := newEWPlan(node.shape, x.shape, y.shape)
-	p.run(backend, func(outOff int, offs [3]int, n int) {
-		o := out[outOff : outOff+n]
-		switch v := pickLoop(p.innerStride[0], p.innerStride[1]); v {
-		case -1:
-			var tmp [1]float32
-			loops[1](tmp[:], xf[offs[0]:], yf[offs[1]:])
-			for i := range o {
-				o[i] = tmp[0]
-			}
-		default:
-			loops[v](o, xf[offs[0]:], yf[offs[1]:])
+	v := pickLoop(p.innerStride[0], p.innerStride[1])
+	simd := !backend.stock.simd
+	p.runBlocks(backend, func(b ewBlock) {
+		if simd && binaryRuns(node.opType, v, out[b.outOff:], xf[b.offs[0]:], yf[b.offs[1]:], &b) {
+			return
 		}
+		n, step := b.n, b.step
+		b.each(func(outOff int, offs [3]int, reps int) {
+			xo, yo := offs[0], offs[1]
+			for r := range reps {
+				o := out[outOff+r*n : outOff+(r+1)*n]
+				if v == -1 {
+					var tmp [1]float32
+					loops[1](tmp[:], xf[xo:], yf[yo:])
+					for i := range o {
+						o[i] = tmp[0]
+					}
+				} else {
+					loops[v](o, xf[xo:], yf[yo:])
+				}
+				xo += step[0]
+				yo += step[1]
+			}
+		})
 	})
 	return output, nil
 }
@@ -250,18 +390,26 @@ func execCompareFast(backend *Backend, node *Node, inputs []*Buffer, inputsOwned
 	out := output.flat.([]bool)
 	loops := compareLoopsFloat32[node.opType]
 	p := newEWPlan(node.shape, x.shape, y.shape)
-	p.run(backend, func(outOff int, offs [3]int, n int) {
-		o := out[outOff : outOff+n]
-		switch v := pickLoop(p.innerStride[0], p.innerStride[1]); v {
-		case -1:
-			var tmp [1]bool
-			loops[1](tmp[:], xf[offs[0]:], yf[offs[1]:])
-			for i := range o {
-				o[i] = tmp[0]
+	v := pickLoop(p.innerStride[0], p.innerStride[1])
+	p.runBlocks(backend, func(b ewBlock) {
+		n, step := b.n, b.step
+		b.each(func(outOff int, offs [3]int, reps int) {
+			xo, yo := offs[0], offs[1]
+			for r := range reps {
+				o := out[outOff+r*n : outOff+(r+1)*n]
+				if v == -1 {
+					var tmp [1]bool
+					loops[1](tmp[:], xf[xo:], yf[yo:])
+					for i := range o {
+						o[i] = tmp[0]
+					}
+				} else {
+					loops[v](o, xf[xo:], yf[yo:])
+				}
+				xo += step[0]
+				yo += step[1]
 			}
-		default:
-			loops[v](o, xf[offs[0]:], yf[offs[1]:])
-		}
+		})
 	})
 	return output, nil
 }
@@ -320,12 +468,18 @@ func execWhereFast(backend *Backend, node *Node, inputs []*Buffer, inputsOwned [
 
 // execUnaryFast runs the stock float32 loop of a unary op on chunks in parallel.
 func execUnaryFast(backend *Backend, node *Node, inputs []*Buffer, inputsOwned []bool) (*Buffer, error) {
-	if inputs[0].shape.DType != dtypes.Float32 || inputs[0].shape.Size() < ewMinParallel {
+	if inputs[0].shape.DType != dtypes.Float32 {
 		return stockElementwise[node.opType](backend, node, inputs, inputsOwned)
 	}
 	input, output := unaryOperandAndOutput(backend, inputs, inputsOwned)
 	in, out := input.flat.([]float32), output.flat.([]float32)
 	fn := unaryFloat32[node.opType]
+	if f, ok := fastUnaryFloat32[node.opType]; ok && !backend.stock.math {
+		fn = f
+		if f, ok := simdUnaryFloat32Ops[node.opType]; ok && !backend.stock.simd {
+			fn = f
+		}
+	}
 	p := &ewPlan{size: len(in), inner: len(in), innerStride: [3]int{1}}
 	p.run(backend, func(outOff int, _ [3]int, n int) {
 		fn(in[outOff:outOff+n], out[outOff:outOff+n])

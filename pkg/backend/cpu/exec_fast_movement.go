@@ -7,6 +7,7 @@ package cpu
 // element at a time; anything else goes to the stock executors.
 
 import (
+	"math"
 	"slices"
 	"unsafe"
 
@@ -217,16 +218,27 @@ func execBroadcastInDimFast(backend *Backend, node *Node, inputs []*Buffer, inpu
 	in := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(inB))), len(inB)/4)
 	out := unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(outB))), len(outB)/4)
 	p := newEWPlan(node.shape, shapes.Make(operand.shape.DType, dims...))
-	p.run(backend, func(outOff int, offs [3]int, n int) {
-		o := out[outOff : outOff+n]
-		if p.innerStride[0] == 1 {
-			copy(o, in[offs[0]:offs[0]+n])
+	simd := !backend.stock.simd
+	p.runBlocks(backend, func(b ewBlock) {
+		if simd && broadcastRuns(p.innerStride[0] == 0, out[b.outOff:], in[b.offs[0]:], &b) {
 			return
 		}
-		v := in[offs[0]]
-		for i := range o {
-			o[i] = v
-		}
+		n, step := b.n, b.step
+		b.each(func(outOff int, offs [3]int, reps int) {
+			src := offs[0]
+			for r := range reps {
+				o := out[outOff+r*n : outOff+(r+1)*n]
+				if p.innerStride[0] == 1 {
+					copy(o, in[src:src+n])
+				} else {
+					v := in[src]
+					for i := range o {
+						o[i] = v
+					}
+				}
+				src += step[0]
+			}
+		})
 	})
 	return output, nil
 }
@@ -337,19 +349,186 @@ func execScatterSumFast(backend *Backend, node *Node, inputs []*Buffer, inputsOw
 	} else {
 		rowOf = scatterRowOf(indices.flat.([]int64), p.scatterAxesToOperandAxes, dims, strides, runLen)
 	}
-	parallelRange(backend, rows, max(1, rows/8), func(lo, hi int) {
-		for i := range numIdx {
-			r := rowOf(i)
-			if r < lo || r >= hi {
-				continue
+	if backend.stock.scatter || numIdx >= math.MaxInt32 {
+		parallelRange(backend, rows, max(1, rows/8), func(lo, hi int) {
+			for i := range numIdx {
+				r := rowOf(i)
+				if r < lo || r >= hi {
+					continue
+				}
+				dst, src := out[r*runLen:(r+1)*runLen], upd[i*runLen:(i+1)*runLen]
+				for j := range dst {
+					dst[j] += src[j]
+				}
 			}
-			dst, src := out[r*runLen:(r+1)*runLen], upd[i*runLen:(i+1)*runLen]
+		})
+		return output, nil
+	}
+	// The destination row of every update, computed once (in parallel).
+	dest := make([]int32, numIdx)
+	parallelRange(backend, numIdx, 1<<12, func(lo, hi int) {
+		if it == dtypes.Int32 {
+			scatterDest(dest, indices.flat.([]int32), p.scatterAxesToOperandAxes, dims, strides, runLen, lo, hi)
+		} else {
+			scatterDest(dest, indices.flat.([]int64), p.scatterAxesToOperandAxes, dims, strides, runLen, lo, hi)
+		}
+	})
+	scatterRows(backend, out, upd, rows, runLen, dest)
+	return output, nil
+}
+
+// scatterRowsChunked is scatterRows through chunks private copies of the operand.
+func scatterRowsChunked(backend *Backend, out, upd []float32, rows, runLen int, dest []int32, chunks int) {
+	numIdx, tableSize := len(dest), rows*runLen
+	buf := backend.getBuffer(dtypes.Float32, chunks*tableSize)
+	defer backend.putBuffer(buf)
+	partials := buf.flat.([]float32)[:chunks*tableSize]
+	backend.workers.ParallelFor(chunks, func(c int) {
+		part := partials[c*tableSize : (c+1)*tableSize]
+		clear(part)
+		lo, hi := c*numIdx/chunks, (c+1)*numIdx/chunks
+		if addRows(part, upd[lo*runLen:hi*runLen], dest[lo:hi], runLen) {
+			return
+		}
+		if runLen == 16 {
+			for i, r := range dest[lo:hi] {
+				if r >= 0 {
+					dst, src := (*[16]float32)(part[int(r)*16:]), (*[16]float32)(upd[(lo+i)*16:])
+					for j := range dst {
+						dst[j] += src[j]
+					}
+				}
+			}
+			return
+		}
+		for i, r := range dest[lo:hi] {
+			if r >= 0 {
+				dst, src := part[int(r)*runLen:(int(r)+1)*runLen], upd[(lo+i)*runLen:(lo+i+1)*runLen]
+				src = src[:len(dst)]
+				for j := range dst {
+					dst[j] += src[j]
+				}
+			}
+		}
+	})
+	parallelRange(backend, tableSize, 1<<13, func(lo, hi int) {
+		o := out[lo:hi]
+		for c := range chunks {
+			p := partials[c*tableSize+lo : c*tableSize+hi]
+			p = p[:len(o)]
+			for j := range o {
+				o[j] += p[j]
+			}
+		}
+	})
+}
+
+// scatterMaxChunks and scatterChunkMin bound the chunks of scatterRowsChunked: at most 8, of at least 64Ki
+// update elements each (and their copies of the operand take at most half the updates' memory).
+const (
+	scatterMaxChunks = 8
+	scatterChunkMin  = 1 << 16
+)
+
+// scatterDest sets dest[i], for i in [lo, hi), to the operand row that index vector i selects, or -1 when its
+// window does not fit (skipped, as in XLA). The scattered axes lead the operand, so a row is a sum of index
+// components times row strides.
+func scatterDest[I int32 | int64](dest []int32, indices []I, axes, dims, strides []int, runLen, lo, hi int) {
+	if len(axes) == 1 {
+		n, rowStride := I(dims[axes[0]]), I(strides[axes[0]]/runLen)
+		for i, idx := range indices[lo:hi] {
+			r := int32(-1)
+			if idx >= 0 && idx < n {
+				r = int32(idx * rowStride)
+			}
+			dest[lo+i] = r
+		}
+		return
+	}
+	nc := len(axes)
+	for i := lo; i < hi; i++ {
+		row := 0
+		for c, axis := range axes {
+			idx := int(indices[i*nc+c])
+			if idx < 0 || idx >= dims[axis] {
+				row = -1
+				break
+			}
+			row += idx * (strides[axis] / runLen)
+		}
+		dest[i] = int32(row)
+	}
+}
+
+// scatterRows adds update row i to operand row dest[i] (skipping -1), for every i.
+//
+// When the operand is small next to the updates (the triplane lookup's gradient: 393216 rows of 16 channels
+// into a 3x64x64 plane), the updates are cut into a fixed number of consecutive chunks, set by the sizes only,
+// each summed into its own zeroed copy of the operand, and the copies are added to the operand in chunk order:
+// every worker streams its updates sequentially and adds into a table that stays in cache. Otherwise the
+// operand's rows are split into parts among workers, and each worker adds the updates of its part, found
+// through a list of update indices sorted (stably) by part, so every row's sum is the serial loop's. Either
+// way the order of the additions does not depend on the workers.
+func scatterRows(backend *Backend, out, upd []float32, rows, runLen int, dest []int32) {
+	numIdx := len(dest)
+	tableSize := rows * runLen
+	if chunks := min(scatterMaxChunks, numIdx*runLen/scatterChunkMin, numIdx*runLen/2/max(tableSize, 1)); chunks >= 2 {
+		scatterRowsChunked(backend, out, upd, rows, runLen, dest, chunks)
+		return
+	}
+	workers := max(backend.workers.MaxParallelism(), 1)
+	parts := min(4*workers, rows, math.MaxUint16)
+	if numIdx*runLen < ewMinParallel {
+		parts = 1
+	}
+	// Each part's updates, in order.
+	rowsPerPart := (rows + parts - 1) / parts
+	partOfRow := make([]uint16, rows)
+	for r := range partOfRow {
+		partOfRow[r] = uint16(r / rowsPerPart)
+	}
+	start := make([]int, parts+1)
+	for _, r := range dest {
+		if r >= 0 {
+			start[partOfRow[r]+1]++
+		}
+	}
+	for p := range parts {
+		start[p+1] += start[p]
+	}
+	order := make([]int32, start[parts])
+	next := slices.Clone(start[:parts])
+	for i, r := range dest {
+		if r >= 0 {
+			p := partOfRow[r]
+			order[next[p]] = int32(i)
+			next[p]++
+		}
+	}
+	add := func(p int) {
+		if runLen == 16 { // The triplane's channels: fixed-size rows, no bounds checks in the loop.
+			for _, i := range order[start[p]:start[p+1]] {
+				dst, src := (*[16]float32)(out[int(dest[i])*16:]), (*[16]float32)(upd[int(i)*16:])
+				for j := range dst {
+					dst[j] += src[j]
+				}
+			}
+			return
+		}
+		for _, i := range order[start[p]:start[p+1]] {
+			r := int(dest[i])
+			dst, src := out[r*runLen:(r+1)*runLen], upd[int(i)*runLen:(int(i)+1)*runLen]
+			src = src[:len(dst)]
 			for j := range dst {
 				dst[j] += src[j]
 			}
 		}
-	})
-	return output, nil
+	}
+	if parts == 1 {
+		add(0)
+		return
+	}
+	backend.workers.ParallelFor(parts, add)
 }
 
 func scatterRowOf[I int32 | int64](indices []I, axes, dims, strides []int, runLen int) func(i int) int {

@@ -17,7 +17,7 @@ func sgemmKernelAVX512(k int, a, b, c *float32, ldc int)
 func simdFloat32Kernels() []*gemmKernel[float32] {
 	var ks []*gemmKernel[float32]
 	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL {
-		ks = append(ks, &gemmKernel[float32]{name: "avx512", mr: 12, nr: 32, micro: func(k int, a, b, c []float32, ldc int) {
+		ks = append(ks, &gemmKernel[float32]{name: "avx512", mr: 12, nr: 32, lanes: 16, micro: func(k int, a, b, c []float32, ldc int) {
 			if k == 0 {
 				return
 			}
@@ -26,7 +26,7 @@ func simdFloat32Kernels() []*gemmKernel[float32] {
 		}})
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		ks = append(ks, &gemmKernel[float32]{name: "avx2", mr: 6, nr: 16, micro: func(k int, a, b, c []float32, ldc int) {
+		ks = append(ks, &gemmKernel[float32]{name: "avx2", mr: 6, nr: 16, lanes: 8, micro: func(k int, a, b, c []float32, ldc int) {
 			if k == 0 {
 				return
 			}
