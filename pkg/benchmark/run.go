@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/pmvi/pmvi/internal/atomicfile"
+
 	"github.com/gomlx/gomlx/backends"
 	"github.com/pmvi/pmvi/pkg/eg3d"
 	"github.com/pmvi/pmvi/pkg/invert"
@@ -189,11 +191,7 @@ func Save(dir string, r *CaseResult) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.WriteBytes(path, data)
 }
 
 // CasePath is where case i's result lives in dir.

@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
+
+	"github.com/pmvi/pmvi/internal/atomicfile"
 )
 
 // Labelled is one image of an EG3D dataset: its file name (relative to the dataset folder) and its camera.
@@ -66,21 +67,8 @@ func WriteDataset(path string, items []Labelled) error {
 	if err != nil {
 		return fmt.Errorf("camera: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".dataset-*.json")
-	if err != nil {
+	if err := atomicfile.WriteBytes(path, data); err != nil {
 		return fmt.Errorf("camera: %w", err)
-	}
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("camera: writing %s: %w", path, werr)
 	}
 	return nil
 }

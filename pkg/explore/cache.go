@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/pmvi/pmvi/internal/atomicfile"
 	"github.com/pmvi/pmvi/pkg/checkpoint/safetensors"
 	"github.com/pmvi/pmvi/pkg/eg3d"
 	"github.com/pmvi/pmvi/pkg/invert"
@@ -126,10 +127,7 @@ func (s *store) setTook(name string, d time.Duration) {
 		return
 	}
 	path := filepath.Join(s.Dir, "timing-"+name+".json")
-	tmp := path + ".tmp"
-	if os.WriteFile(tmp, data, 0o644) == nil {
-		os.Rename(tmp, path)
-	}
+	atomicfile.WriteBytes(path, data) // only a timing: a failed write costs nothing
 }
 
 // w returns stage 1's result from the folder, or compute's (stored).

@@ -8,10 +8,9 @@ import (
 	"image/gif"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"time"
 
+	"github.com/pmvi/pmvi/internal/atomicfile"
 	"github.com/pmvi/pmvi/pkg/fimage"
 )
 
@@ -75,23 +74,8 @@ func WriteGIF(path string, frames []*fimage.Image, delay time.Duration) error {
 // WriteFile writes data to the file path atomically: into a temporary file beside it, then renamed, so a
 // reader (or a crashed run) never sees half a figure.
 func WriteFile(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
-	if err != nil {
+	if err := atomicfile.WriteBytes(path, data); err != nil {
 		return fmt.Errorf("figures: %w", err)
-	}
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("figures: writing %s: %w", path, err)
 	}
 	return nil
 }

@@ -6,9 +6,11 @@ import (
 	"image/color"
 	_ "image/jpeg" // ReadImage accepts JPEG photos
 	"image/png"
+	"io"
 	"math"
 	"os"
-	"path/filepath"
+
+	"github.com/pmvi/pmvi/internal/atomicfile"
 )
 
 // Image is a float32 image with C channels of H rows and W columns, stored plane by plane:
@@ -156,7 +158,7 @@ func FromImage(src image.Image) *Image {
 
 // WritePNG writes a 1- or 3-channel image in [-1, 1] as an 8-bit PNG, atomically (temporary file, rename).
 func WritePNG(path string, m *Image) error {
-	return writeAtomic(path, func(f *os.File) error { return png.Encode(f, m.ToNRGBA()) })
+	return atomicfile.Write(path, func(f io.Writer) error { return png.Encode(f, m.ToNRGBA()) })
 }
 
 // ReadImage reads a PNG or JPEG (any format registered with package image) as a 3-channel image in [-1, 1].
@@ -171,23 +173,4 @@ func ReadImage(path string) (*Image, error) {
 		return nil, fmt.Errorf("fimage: %s: not a readable image: %w", path, err)
 	}
 	return FromImage(img), nil
-}
-
-func writeAtomic(path string, write func(*os.File) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("fimage: %w", err)
-	}
-	err = write(tmp)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("fimage: writing %s: %w", path, err)
-	}
-	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/pmvi/pmvi/internal/atomicfile"
 	"github.com/pmvi/pmvi/pkg/camera"
 	"github.com/pmvi/pmvi/pkg/heads"
 )
@@ -139,11 +140,7 @@ func loadOrRenderOne(dir string, seed uint64, o DataOptions) (Identity, error) {
 	if err := gob.NewEncoder(&buf).Encode(id); err != nil {
 		return Identity{}, fmt.Errorf("train: encoding identity %d: %w", seed, err)
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
-		return Identity{}, fmt.Errorf("train: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := atomicfile.WriteBytes(path, buf.Bytes()); err != nil {
 		return Identity{}, fmt.Errorf("train: %w", err)
 	}
 	return id, nil

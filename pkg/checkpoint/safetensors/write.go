@@ -7,10 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
+
+	"github.com/pmvi/pmvi/internal/atomicfile"
 )
 
 // Encode writes f in the safetensors format, the tensors' data in slice
@@ -90,29 +90,8 @@ func writeJSONString(b *bytes.Buffer, s string) {
 // directory, synced and then renamed over path, so that a run interrupted
 // while checkpointing leaves the previous checkpoint intact.
 func Write(path string, f *File) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
+	if err := atomicfile.Write(path, func(w io.Writer) error { return Encode(w, f) }); err != nil {
 		return fmt.Errorf("safetensors: %w", err)
-	}
-	if err := Encode(tmp, f); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	// CreateTemp makes the file private; a checkpoint is an ordinary file.
-	err = tmp.Chmod(0o644)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("safetensors: writing %s: %w", path, err)
 	}
 	return nil
 }
