@@ -16,6 +16,8 @@ echo "== go vet"
 go vet ./...
 echo "== go test"
 # The EG3D parity tests read ../shared/fixtures/eg3d when it exists and skip with a reason otherwise.
-# PMVI_NOTEBOOKS=1 makes notebooks/ execute every notebook headless (GoNB kernel on PATH).
+# PMVI_NOTEBOOKS=1 makes notebooks/ execute every notebook headless (GoNB kernel on PATH), with every optimization
+# capped at PMVI_NOTEBOOK_STEPS steps so each runs top to bottom in about a minute; PMVI_BROWSER=1 drives the
+# explorer in headless Chromium.
 export PATH="$(go env GOPATH)/bin:$PATH"
-PMVI_NOTEBOOKS=1 go test -timeout 60m ${PMVI_TEST_FLAGS:-} ./...
+PMVI_NOTEBOOKS=1 PMVI_NOTEBOOK_STEPS="${PMVI_NOTEBOOK_STEPS:-3}" PMVI_BROWSER=1 go test -timeout 60m ${PMVI_TEST_FLAGS:-} ./...

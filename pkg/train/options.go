@@ -41,17 +41,19 @@ type Options struct {
 	CheckpointEvery time.Duration
 }
 
-// DefaultOptions is the run that trained the shipped model: 512 identities x 24 views, 128-pixel images.
+// DefaultOptions is the run that trained the shipped model: 128 identities x 24 views, 128-pixel images.
+// (More identities need more steps: each step updates Batch latents, and the backbone pass per identity is
+// the step's main cost, so every identity gets Phase1Steps*Batch/Identities updates, here 156.)
 func DefaultOptions() Options {
 	cfg := eg3d.Tiny()
 	return Options{
 		Config: cfg,
 		Data: DataOptions{Res: cfg.ImageResolution, NR: cfg.NeuralResolution, Views: 24,
 			YawRange: 0.7, PitchRange: 0.35, Background: heads.Plain(1, 1, 1)},
-		Identities: 512, TestIdentities: 64, SplitSeed: 2023,
+		Identities: 128, TestIdentities: 64, SplitSeed: 2023,
 		Seed:        1,
-		Phase1Steps: 6000, Batch: 4, Rays: 512,
-		Phase2Steps: 1000, SRBatch: 2,
+		Phase1Steps: 5000, Batch: 4, Rays: 512,
+		Phase2Steps: 600, SRBatch: 2,
 		LearningRate: 2e-3, LatentScale: 10,
 		LatentAnchor: 1.5, LatentInit: 0.1, LatentPenalty: 1e-2, LatentNoise: 0.05,
 		MaskWeight: 0.5, DepthWeight: 1,
