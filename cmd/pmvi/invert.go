@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"github.com/pmvi/pmvi/models"
 	"io"
 	"os"
 	"os/signal"
@@ -13,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/pmvi/pmvi/pkg/align"
 	"github.com/pmvi/pmvi/pkg/backend"
 	"github.com/pmvi/pmvi/pkg/camera"
 	"github.com/pmvi/pmvi/pkg/checkpoint/npy"
@@ -24,16 +27,16 @@ import (
 func runInvert(args []string, stdout, stderr io.Writer) error {
 	const summary = "invert an image: W+ optimization (w) and pivotal tuning (pti)"
 	fs := newFlags("invert", summary, stderr)
-	network := fs.String("network", "", "generator: an official EG3D .pkl or a pmvi .safetensors checkpoint (required)")
-	image := fs.String("image", "", "input image: PNG/JPEG at the generator's resolution, or .npy [1,3,H,W] in [-1,1] (required)")
+	network := fs.String("network", "", "generator: tiny (the embedded model), an official EG3D .pkl or a pmvi .safetensors checkpoint (required)")
+	image := fs.String("image", "", "input: an aligned image (PNG/JPEG or .npy [1,3,H,W] in [-1,1]) with --camera or --yaw/--pitch, or a photo to align first (required)")
 	camFile := fs.String("camera", "", "input camera: .npy or JSON array of 25 floats, or an EG3D dataset.json")
-	yaw := fs.Float64("yaw", 0, "input camera yaw offset, radians (when --camera is not given)")
-	pitch := fs.Float64("pitch", 0, "input camera pitch offset, radians (when --camera is not given)")
+	yaw := fs.Float64("yaw", 0, "input camera yaw offset, radians")
+	pitch := fs.Float64("pitch", 0, "input camera pitch offset, radians")
 	stages := fs.String("stages", "w,pti", "stages to run, in order: w, pti")
 	steps := fs.Int("steps", 0, "steps of every listed stage (default: the paper's 500 each)")
 	quick := fs.Bool("quick", false, "the quick preset (150 steps per stage) instead of the paper's settings")
 	seed := fs.Int64("seed", 0, "random seed")
-	resume := fs.Bool("resume", false, "skip stages whose outputs already exist in --out")
+	resume := fs.Bool("resume", false, "load the stages already finished in --out instead of recomputing them")
 	out := fs.String("out", "", "output directory (required)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -57,11 +60,21 @@ func runInvert(args []string, stdout, stderr io.Writer) error {
 		opts.WSteps, opts.PTISteps = *steps, *steps
 	}
 	opts.Seed = *seed
-	g, err := eg3d.Load(*network)
+	g, err := models.Load(*network)
 	if err != nil {
 		return err
 	}
-	target, err := readTarget(*image, *camFile, *yaw, *pitch, &g.Config)
+	posed := *camFile != ""
+	fs.Visit(func(f *flag.Flag) { posed = posed || f.Name == "yaw" || f.Name == "pitch" })
+	var target invert.Target
+	switch {
+	case posed:
+		target, err = readTarget(*image, *camFile, *yaw, *pitch, &g.Config)
+	case strings.EqualFold(filepath.Ext(*image), ".npy"):
+		err = fmt.Errorf("--image %s: an array is taken as aligned; give its --camera or --yaw/--pitch", *image)
+	default:
+		target, err = alignTarget(*image, *out, &g.Config, stdout)
+	}
 	if err != nil {
 		return err
 	}
@@ -78,47 +91,39 @@ func runInvert(args []string, stdout, stderr io.Writer) error {
 	csv := &lossLog{}
 	bar := newProgressBar(stderr)
 	cb := func(s invert.Step) error { csv.add(s); return bar.Step(s) }
-	latentPath := filepath.Join(*out, "latent.npy")
-	genPath := filepath.Join(*out, "generator.safetensors")
-
-	var ws *tensors.Tensor
-	if want["w"] && !(*resume && exists(latentPath)) {
-		res, err := invert.ProjectW(stdctx, be, g, target, opts, losses, cb)
-		if res != nil {
-			ws = res.WS
-			if werr := writeLatent(latentPath, ws); werr != nil {
-				return werr
-			}
-		}
-		if err != nil {
-			return interrupted(err, stdout, "latent.npy", *out, csv)
-		}
-	} else {
-		if ws, err = readLatent(latentPath, &g.Config); err != nil {
-			return fmt.Errorf("%w (the pti stage needs the w stage's latent.npy in --out)", err)
+	ws := invert.Workspace{Dir: *out}
+	if !*resume {
+		for _, f := range []string{"latent.npy", "w.json", "generator.safetensors", "pti.json"} {
+			os.Remove(filepath.Join(*out, f)) // a fresh run must not pick up an old run's stages
 		}
 	}
+	var w *invert.WResult
+	if want["w"] {
+		w, err = ws.W(func() (*invert.WResult, error) { return invert.ProjectW(stdctx, be, g, target, opts, losses, cb) })
+	} else {
+		var latent *tensors.Tensor
+		if latent, err = readLatent(filepath.Join(*out, "latent.npy"), &g.Config); err != nil {
+			return fmt.Errorf("%w (the pti stage needs the w stage's latent.npy in --out)", err)
+		}
+		w = &invert.WResult{WS: latent}
+	}
+	if err != nil {
+		return interrupted(err, stdout, *out, csv)
+	}
 	final := g
-	if want["pti"] && !(*resume && exists(genPath)) {
-		res, err := invert.TunePTI(stdctx, be, g, ws, target, opts, invert.Losses{Weights: opts.PTILoss}, cb)
-		if res != nil {
-			final = res.Generator
-			if serr := final.Save(genPath); serr != nil {
-				return serr
-			}
-		}
+	if want["pti"] {
+		pti, err := ws.PTI(func() (*invert.PTIResult, error) {
+			return invert.TunePTI(stdctx, be, g, w.WS, target, opts, invert.Losses{Weights: opts.PTILoss}, cb)
+		})
 		if err != nil {
-			return interrupted(err, stdout, "generator.safetensors", *out, csv)
+			return interrupted(err, stdout, *out, csv)
 		}
-	} else if want["pti"] {
-		if final, err = eg3d.Load(genPath); err != nil {
-			return err
-		}
+		final = pti.Generator
 	}
 	if err := csv.write(filepath.Join(*out, "losses.csv")); err != nil {
 		return err
 	}
-	imgs, err := eg3d.NewRunner(final, be).Render(ws, target.Camera, opts.Render)
+	imgs, err := eg3d.NewRunner(final, be).Render(w.WS, target.Camera, opts.Render)
 	if err != nil {
 		return err
 	}
@@ -132,11 +137,11 @@ func runInvert(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// interrupted reports a stage that stopped early after its partial output was saved.
-func interrupted(err error, stdout io.Writer, saved, dir string, csv *lossLog) error {
+// interrupted reports a stage that stopped early: the stages finished before it are saved in dir.
+func interrupted(err error, stdout io.Writer, dir string, csv *lossLog) error {
 	if errors.Is(err, context.Canceled) {
 		csv.write(filepath.Join(dir, "losses.csv"))
-		fmt.Fprintf(stdout, "\ninterrupted: saved %s and losses.csv in %s (rerun with --resume to continue with the next stage)\n", saved, dir)
+		fmt.Fprintf(stdout, "\ninterrupted: finished stages and losses.csv are in %s (rerun with --resume to continue)\n", dir)
 	}
 	return err
 }
@@ -151,6 +156,32 @@ func parseStages(s string) (map[string]bool, error) {
 		want[st] = true
 	}
 	return want, nil
+}
+
+// alignTarget aligns a photo (no camera given): EG3D's crop, resized to the generator's resolution, with the
+// estimated camera. The aligned image and overlay are saved in dir.
+func alignTarget(path, dir string, cfg *eg3d.Config, stdout io.Writer) (invert.Target, error) {
+	res, err := align.Photo(path, align.DefaultOptions())
+	if err != nil {
+		return invert.Target{}, fmt.Errorf("%w (give --camera or --yaw/--pitch for an image that is already aligned)", err)
+	}
+	if _, err := res.Save(dir, "aligned"); err != nil {
+		return invert.Target{}, err
+	}
+	yaw, pitch := res.Camera.YawPitch()
+	fmt.Fprintf(stdout, "aligned %s: camera yaw %.3f pitch %.3f rad (aligned.png, aligned-overlay.png in %s)\n", path, yaw, pitch, dir)
+	img := res.Aligned
+	if img.H != cfg.ImageResolution {
+		if img.H%cfg.ImageResolution == 0 {
+			img, err = img.Downsample(img.H / cfg.ImageResolution)
+		} else {
+			img = img.Resize(cfg.ImageResolution, cfg.ImageResolution)
+		}
+	}
+	if err != nil {
+		return invert.Target{}, err
+	}
+	return invert.Target{Image: img, Camera: res.Camera}, nil
 }
 
 // readTarget reads the input image and camera and checks them against the generator.
@@ -169,10 +200,6 @@ func readTarget(imagePath, camPath string, yaw, pitch float64, cfg *eg3d.Config)
 		}
 	}
 	return invert.Target{Image: img, Camera: cam}, nil
-}
-
-func writeLatent(path string, ws *tensors.Tensor) error {
-	return npy.WriteFloat32(path, tensors.MustCopyFlatData[float32](ws), ws.Shape().Dimensions...)
 }
 
 func readLatent(path string, cfg *eg3d.Config) (*tensors.Tensor, error) {

@@ -2,12 +2,16 @@ package main
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/pmvi/pmvi/pkg/camera"
 	"github.com/pmvi/pmvi/pkg/checkpoint/npy"
+	"github.com/pmvi/pmvi/pkg/faces"
+	"github.com/pmvi/pmvi/pkg/fimage"
 )
 
 func TestInvertWritesOutputsAndResumes(t *testing.T) {
@@ -58,6 +62,8 @@ func TestInvertRejectsBadInput(t *testing.T) {
 	npy.WriteFloat32(small, make([]float32, 3*8*8), 1, 3, 8, 8)
 	good := filepath.Join(dir, "good.npy")
 	npy.WriteFloat32(good, make([]float32, 3*16*16), 1, 3, 16, 16)
+	blank := filepath.Join(dir, "blank.png")
+	fimage.WritePNG(blank, fimage.New(3, 64, 64))
 	badCam := filepath.Join(dir, "cam.json")
 	os.WriteFile(badCam, []byte("[1, 2, 3]"), 0o644)
 	tests := []struct {
@@ -65,10 +71,12 @@ func TestInvertRejectsBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"wrong size", []string{"--network", net, "--image", small, "--out", dir}, "is 8x8"},
+		{"wrong size", []string{"--network", net, "--image", small, "--yaw", "0", "--out", dir}, "is 8x8"},
+		{"array without pose", []string{"--network", net, "--image", good, "--out", dir}, "--yaw/--pitch"},
+		{"photo without face", []string{"--network", net, "--image", blank, "--out", dir}, "face"},
 		{"bad camera", []string{"--network", net, "--image", good, "--camera", badCam, "--out", dir}, "25"},
 		{"bad stage", []string{"--network", net, "--image", good, "--stages", "w,xyz", "--out", dir}, "xyz"},
-		{"pti without latent", []string{"--network", net, "--image", good, "--stages", "pti", "--out", filepath.Join(dir, "empty")}, "latent.npy"},
+		{"pti without latent", []string{"--network", net, "--image", good, "--yaw", "0", "--stages", "pti", "--out", filepath.Join(dir, "empty")}, "latent.npy"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -78,5 +86,28 @@ func TestInvertRejectsBadInput(t *testing.T) {
 				t.Errorf("exit %d, stderr %q, want an error mentioning %q", code, stderr.String(), tt.want)
 			}
 		})
+	}
+}
+
+func TestAlignWritesCropCameraAndOverlay(t *testing.T) {
+	photo := filepath.Join(faces.Dir(), "photos", "grace_hopper_512x512.jpg")
+	if !exists(photo) {
+		t.Skip("sample photos not fetched (scripts/fetch-face-models.sh)")
+	}
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"align", "--image", photo, "--out", out}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	items, err := camera.ReadDataset(filepath.Join(out, "dataset.json"))
+	if err != nil || len(items) != 1 {
+		t.Fatalf("dataset.json: %v, %d items", err, len(items))
+	}
+	img, err := fimage.ReadImage(filepath.Join(out, items[0].File))
+	if err != nil || img.W != 512 || img.H != 512 {
+		t.Fatalf("aligned image: %v %dx%d, want 512x512", err, img.W, img.H)
+	}
+	if yaw, pitch := items[0].Camera.YawPitch(); math.Abs(yaw) > 0.3 || math.Abs(pitch) > 0.3 {
+		t.Errorf("a frontal portrait got camera yaw %.2f pitch %.2f", yaw, pitch)
 	}
 }

@@ -22,6 +22,10 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"render":     {"render a view of a generator for a seed or latent at a camera", runRender},
+		"demo":       {"invert a held-out head with the embedded model through every stage and write the figures", runDemo},
+		"edit":       {"edit an inverted head along an attribute direction: w + alpha*n (InterFaceGAN, supp. A.2)", runEdit},
+		"eval":       {"the synthetic benchmark: invert held-out heads with each method, score against ground truth", runEval},
+		"align":      {"detect, align and crop a face photo as EG3D's FFHQ data, and estimate its camera", runAlign},
 		"invert":     {"invert an image: W+ optimization (w) and pivotal tuning (pti)", runInvert},
 		"train-tiny": {"train the embedded tiny generator on the procedural head world (resumable)", runTrainTiny},
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/pmvi/pmvi/models"
 	"io"
 	"math"
 	"os"
@@ -19,7 +20,7 @@ import (
 func runRender(args []string, stdout, stderr io.Writer) error {
 	const summary = "render a view of a generator for a seed or latent at a camera"
 	fs := newFlags("render", summary, stderr)
-	network := fs.String("network", "", "generator: an official EG3D .pkl or a pmvi .safetensors checkpoint (required)")
+	network := fs.String("network", "", "generator: tiny (the embedded model), an official EG3D .pkl or a pmvi .safetensors checkpoint (required)")
 	seed := fs.Int64("seed", -1, "latent z = numpy RandomState(seed).randn(1, z_dim), as EG3D's scripts draw it")
 	zFile := fs.String("z", "", "latent z from a .npy file of z_dim float32 values (instead of --seed)")
 	yaw := fs.Float64("yaw", 0, "camera yaw offset from the frontal view, radians")
@@ -51,7 +52,7 @@ func runRender(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%s %v: want radians in [-pi, pi]", name, v)
 		}
 	}
-	g, err := eg3d.Load(*network)
+	g, err := models.Load(*network)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pmvi/pmvi/models"
 	"github.com/pmvi/pmvi/pkg/backend"
+	"github.com/pmvi/pmvi/pkg/checkpoint/safetensors"
 	"github.com/pmvi/pmvi/pkg/train"
 )
 
@@ -57,13 +59,22 @@ func runTrainTiny(args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
 		return err
 	}
-	if err := g.Save(*out); err != nil {
+	// The training identities' latents travel with the weights (ignored by eg3d.Load), so the model's
+	// quality on its training identities can be checked without retraining.
+	f, err := g.Safetensors()
+	if err != nil {
+		return err
+	}
+	if err := f.AddFloat32(models.LatentsTensor, res.Latents, o.Identities, o.Config.WDim); err != nil {
+		return err
+	}
+	if err := safetensors.Write(*out, f); err != nil {
 		return err
 	}
 	sidecar := map[string]any{
 		"config": g.Config, "command": command, "seed": o.Seed, "commit": g.Metadata["commit"],
 		"identities": o.Identities, "views_per_identity": o.Data.Views, "split_seed": o.SplitSeed,
-		"test_identities": res.Test, "phase1_steps": o.Phase1Steps, "phase2_steps": o.Phase2Steps,
+		"train_identities": res.Train, "test_identities": res.Test, "phase1_steps": o.Phase1Steps, "phase2_steps": o.Phase2Steps,
 		"final_losses": res.Final, "parameters": g.Config.NumParameters(),
 		"this_process_seconds": time.Since(start).Seconds(),
 	}

@@ -47,6 +47,8 @@ type result struct {
 	// CPUSeconds is the median CPU time (user+system, all threads) of a run: on a shared machine it tells how much
 	// work a run did when the wall time is inflated by other processes.
 	CPUSeconds float64 `json:"cpu_seconds"`
+	// Baseline is the same case on the -baseline engine, its runs alternating with these (cases that support it).
+	Baseline *result `json:"baseline,omitempty"`
 }
 
 func (r result) print() {
@@ -65,11 +67,16 @@ func (r result) print() {
 	}
 	line += fmt.Sprintf("  (load %.1f->%.1f)", r.LoadAvg[0], r.LoadAvg[1])
 	fmt.Println(line)
+	if b := r.Baseline; b != nil {
+		fmt.Printf("%-34s %8.3f s (cpu %7.2f s)  runs alternating: this engine takes %.2fx the wall time, %.2fx the CPU time\n",
+			"  baseline", b.Seconds, b.CPUSeconds, r.Seconds/b.Seconds, r.CPUSeconds/b.CPUSeconds)
+	}
 }
 
 type env struct {
 	repeat   int
 	cpu      backends.Backend
+	baseline backends.Backend // Nil unless -baseline.
 	stock    backends.Backend
 	gen      *eg3d.Generator
 	dir      string
@@ -77,16 +84,22 @@ type env struct {
 	torchRSS float64
 }
 
-func newEnv(repeat int, config string) *env {
+func newEnv(repeat int, config, baseline string) *env {
 	be, err := backend.NewWithConfig(config)
 	if err != nil {
 		fatal(err)
+	}
+	var base backends.Backend
+	if baseline != "" {
+		if base, err = backend.NewWithConfig(baseline); err != nil {
+			fatal(err)
+		}
 	}
 	stock, err := backends.NewWithConfig("go:ops_sequential")
 	if err != nil {
 		fatal(err)
 	}
-	return &env{repeat: repeat, cpu: be, stock: stock}
+	return &env{repeat: repeat, cpu: be, baseline: base, stock: stock}
 }
 
 // fixture loads the tiny network and the stored PyTorch timings once.
@@ -173,6 +186,7 @@ func cases() []benchCase {
 		cs = append(cs, benchCase{be + "/matmul 786432x32x64 (decoder)", func(e *env) (result, error) { return e.matmul(be, 786432, 32, 64) }})
 	}
 	cs = append(cs,
+		benchCase{"tiny/inversion step", func(e *env) (result, error) { return e.tinyInversion() }},
 		benchCase{"fixture/fwd (image 512, SR)", func(e *env) (result, error) { return e.network(false, false) }},
 		benchCase{"fixture/fwd+bwd (image_raw 128)", func(e *env) (result, error) { return e.network(true, true) }},
 		benchCase{"fixture/fwd+bwd (image 512, SR)", func(e *env) (result, error) { return e.network(true, false) }},

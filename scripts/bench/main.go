@@ -9,6 +9,8 @@
 //	go run ./scripts/bench -cpuprofile cpu.out -run fixture/fwd+bwd
 //	go run ./scripts/bench -json scripts/bench/results/today.json
 //	go run ./scripts/bench -config cpu:gemm=avx2 -run cpu/conv
+//	go run ./scripts/bench -run tiny -opstats 30   # where the embedded model's inversion step spends its time
+//	go run ./scripts/bench -run tiny -baseline cpu:stock=all -repeat 7   # against the engine's older paths
 //
 // The machine is usually shared: every case reports the median of -repeat runs after one warm-up, and the
 // load average before and after, so noisy figures can be recognized.
@@ -32,7 +34,16 @@ func main() {
 	memProfile := flag.String("memprofile", "", "write a heap profile at the end to this file")
 	jsonOut := flag.String("json", "", "also write the results to this JSON file")
 	config := flag.String("config", "cpu", "configuration of the pmvi backend (see backend.New), e.g. cpu:ops_parallel")
+	baseline := flag.String("baseline", "", "a second engine configuration (e.g. cpu:stock=all) that cases marked so time too, alternating runs")
+	opStats := flag.Int("opstats", 0, "print the N op kinds that took longest in each case (adds the backend option op_stats)")
 	flag.Parse()
+	if *opStats > 0 {
+		sep := ":"
+		if strings.Contains(*config, ":") {
+			sep = ","
+		}
+		*config += sep + "op_stats"
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -44,7 +55,7 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 
-	env := newEnv(*repeat, *config)
+	env := newEnv(*repeat, *config, *baseline)
 	fmt.Printf("pmvi CPU engine benchmark: %d CPUs, GOMAXPROCS %d, %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), time.Now().Format(time.RFC3339))
 	var results []result
 	for _, c := range cases() {
@@ -58,6 +69,9 @@ func main() {
 		}
 		r.Name = c.name
 		r.print()
+		if *opStats > 0 {
+			printOpStats(env.cpu, *opStats, *repeat+1) // The timed runs and the warm-up.
+		}
 		results = append(results, r)
 	}
 	if *memProfile != "" {

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/pmvi/pmvi/models"
+	"github.com/pmvi/pmvi/pkg/backend"
+	"github.com/pmvi/pmvi/pkg/camera"
+	"github.com/pmvi/pmvi/pkg/eg3d"
+	"github.com/pmvi/pmvi/pkg/figures"
+	"github.com/pmvi/pmvi/pkg/fimage"
+	"github.com/pmvi/pmvi/pkg/heads"
+	"github.com/pmvi/pmvi/pkg/invert"
+	"github.com/pmvi/pmvi/pkg/metrics"
+)
+
+func runDemo(args []string, stdout, stderr io.Writer) error {
+	const summary = "invert a held-out head with the embedded model through every stage and write the figures"
+	fs := newFlags("demo", summary, stderr)
+	out := fs.String("out", "figures", "where to write demo-*.png and demo-orbit.gif")
+	index := fs.Int("head", 0, "which held-out test identity of the embedded model to invert")
+	yaw := fs.Float64("yaw", 0.25, "input camera yaw offset, radians")
+	pitch := fs.Float64("pitch", -0.05, "input camera pitch offset, radians")
+	paper := fs.Bool("paper", false, "the paper's step counts (500/500/3000) instead of the quick preset")
+	steps := fs.Int("steps", 0, "override the step count of every stage (0: the preset's)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	g, err := models.Tiny()
+	if err != nil {
+		return err
+	}
+	info, err := models.TinyInfo()
+	if err != nil {
+		return err
+	}
+	if *index < 0 || *index >= len(info.TestIdentities) {
+		return fmt.Errorf("--head %d: the embedded model has %d held-out identities", *index, len(info.TestIdentities))
+	}
+	be, err := backend.New()
+	if err != nil {
+		return err
+	}
+	cfg := &g.Config
+	scene := heads.Scene{Identity: heads.NewIdentity(info.TestIdentities[*index]), Background: heads.Plain(1, 1, 1)}
+	cam := camera.At(*yaw, *pitch)
+	input := heads.Render(scene, cam, cfg.ImageResolution)
+	opts := invert.QuickOptions()
+	if *paper {
+		opts = invert.PaperOptions()
+	}
+	if *steps < 0 {
+		return fmt.Errorf("--steps %d: want a positive count", *steps)
+	}
+	if *steps > 0 {
+		opts.WSteps, opts.PTISteps, opts.FinalSteps = *steps, *steps, *steps
+	}
+	fmt.Fprintf(stdout, "inverting held-out head %d (seed %d) seen from yaw %.2f, pitch %.2f with the embedded %dx%d model\n",
+		*index, scene.Identity.Seed, *yaw, *pitch, cfg.ImageResolution, cfg.ImageResolution)
+	stdctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	start := time.Now()
+	bar := newProgressBar(stderr)
+	res, err := invert.Run(stdctx, be, g, invert.Target{Image: input.RGB, Camera: cam}, opts, nil, bar.Step)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	d := demo{be: be, g: g, res: res, scene: scene, cam: cam, input: input.RGB, render: opts.Render, out: *out}
+	files, err := d.write()
+	if err != nil {
+		return err
+	}
+	for _, line := range d.summary {
+		fmt.Fprintln(stdout, line)
+	}
+	fmt.Fprintf(stdout, "done in %s; wrote:\n", time.Since(start).Round(time.Second))
+	for _, f := range files {
+		fmt.Fprintln(stdout, "  "+f)
+	}
+	return nil
+}
+
+// demo renders the figures of one inversion.
+type demo struct {
+	be      backends.Backend
+	g       *eg3d.Generator
+	res     *invert.Result
+	scene   heads.Scene
+	cam     camera.Camera
+	input   *fimage.Image
+	render  eg3d.RenderOptions
+	out     string
+	summary []string
+}
+
+func (d *demo) write() ([]string, error) {
+	be := d.be
+	ws := d.res.W.WS
+	runners := map[string]*eg3d.Runner{
+		"W+":   eg3d.NewRunner(d.g, be),
+		"PTI":  eg3d.NewRunner(d.res.PTI.Generator, be),
+		"ours": eg3d.NewRunner(d.res.Final.Generator, be),
+	}
+	at := func(name string, c camera.Camera) (*eg3d.Images, error) { return runners[name].Render(ws, c, d.render) }
+	var files []string
+	save := func(name string, rows [][]*fimage.Image, rowLabels, colLabels []string) error {
+		img, err := (&figures.Grid{Rows: rows, RowLabels: rowLabels, ColLabels: colLabels, CellHeight: 192}).Draw()
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(d.out, name)
+		files = append(files, path)
+		return figures.WritePNG(path, img)
+	}
+
+	// Every stage at the input view.
+	row := []*fimage.Image{d.input}
+	for _, name := range []string{"W+", "PTI", "ours"} {
+		imgs, err := at(name, d.cam)
+		if err != nil {
+			return nil, err
+		}
+		row = append(row, imgs.Image)
+		p, _ := metrics.PSNR(imgs.Image, d.input, nil)
+		d.summary = append(d.summary, fmt.Sprintf("input-view PSNR after %-4s %.2f dB", name+":", p))
+	}
+	depth, err := figures.ColorizeDepth(d.res.Depth, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	row = append(row, depth)
+	if err := save("demo-stages.png", [][]*fimage.Image{row}, nil, []string{"input", "W+", "PTI", "final (ours)", "PTI depth"}); err != nil {
+		return nil, err
+	}
+
+	// Pseudo views: a few of the orbit's.
+	var pv [][]*fimage.Image
+	var pvLabels []string
+	for _, k := range []int{0, 7, 22} {
+		v := d.res.Views[k]
+		truth := heads.Render(d.scene, v.Camera, d.input.H)
+		pv = append(pv, []*fimage.Image{v.Visible, figures.Mask(v.Mask), v.Generated, v.Blended, truth.RGB})
+		y, p := v.Camera.YawPitch()
+		pvLabels = append(pvLabels, fmt.Sprintf("yaw %+.2f pitch %+.2f", y, p))
+	}
+	if err := save("demo-pseudo-views.png", pv, pvLabels, []string{"V_i (warped input)", "M_i", "PTI render", "pseudo view", "ground truth"}); err != nil {
+		return nil, err
+	}
+
+	// Novel views against the head world's truth: PTI's geometry drifts, pseudo views hold it.
+	var nv [][]*fimage.Image
+	views := camera.Cameras(camera.Evaluation())
+	psnr := map[string]float64{}
+	for _, name := range []string{"truth", "PTI", "ours"} {
+		var r []*fimage.Image
+		for _, c := range views {
+			if name == "truth" {
+				r = append(r, heads.Render(d.scene, c, d.input.H).RGB)
+				continue
+			}
+			imgs, err := at(name, c)
+			if err != nil {
+				return nil, err
+			}
+			r = append(r, imgs.Image)
+			p, _ := metrics.PSNR(imgs.Image, nv[0][len(r)-1], nil)
+			psnr[name] += p / float64(len(views))
+		}
+		nv = append(nv, r)
+	}
+	d.summary = append(d.summary, fmt.Sprintf("novel-view PSNR against ground truth: PTI %.2f dB, ours %.2f dB", psnr["PTI"], psnr["ours"]))
+	if err := save("demo-novel-views.png", nv, []string{"ground truth", "PTI", "ours"}, []string{"canonical", "yaw -0.35", "yaw +0.35", "pitch -0.25", "pitch +0.25"}); err != nil {
+		return nil, err
+	}
+
+	// The final generator's orbit.
+	var frames []*fimage.Image
+	for _, p := range camera.Ellipse(40, 0.5, 0.25, -0.05) {
+		imgs, err := at("ours", p.Camera())
+		if err != nil {
+			return nil, err
+		}
+		frames = append(frames, imgs.Image)
+	}
+	path := filepath.Join(d.out, "demo-orbit.gif")
+	files = append(files, path)
+	return files, figures.WriteGIF(path, frames, 60*time.Millisecond)
+}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/pmvi/pmvi/models"
+	"github.com/pmvi/pmvi/pkg/backend"
+	"github.com/pmvi/pmvi/pkg/benchmark"
+	"github.com/pmvi/pmvi/pkg/heads"
+	"github.com/pmvi/pmvi/pkg/invert"
+)
+
+func runEval(args []string, stdout, stderr io.Writer) error {
+	const summary = "the synthetic benchmark: invert held-out heads with each method, score against ground truth, tabulate"
+	fs := newFlags("eval", summary, stderr)
+	methods := fs.String("methods", "pti,ours,densityreg", "methods to compare: pti, ours, densityreg")
+	cases := fs.Int("cases", 16, "held-out heads to evaluate (the embedded model's test identities, in order)")
+	variant := fs.String("variant", "clean", "head variant: clean, hand, glasses, earrings, hat, trinkets, extreme-pose")
+	shard := fs.String("shard", "0/1", "run only cases i, i+n, i+2n... of shard i/n (for job arrays); every shard merges what exists")
+	curveEvery := fs.Int("curve-every", 0, "sample trade-off curves every n steps (0: none)")
+	paper := fs.Bool("paper", false, "the paper's step counts (500/500/3000) instead of the quick preset")
+	out := fs.String("out", "", "results directory: one JSON per case, table.md, table.csv, curves.csv (required)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		fmt.Fprintln(fs.Output(), "pmvi eval: --out is required (-h for help)")
+		return errUsage
+	}
+	ms, err := benchmark.ParseMethods(*methods)
+	if err != nil {
+		return err
+	}
+	v, err := heads.ParseVariant(*variant)
+	if err != nil {
+		return err
+	}
+	si, sn, err := parseShard(*shard)
+	if err != nil {
+		return err
+	}
+	g, err := models.Tiny()
+	if err != nil {
+		return err
+	}
+	info, err := models.TinyInfo()
+	if err != nil {
+		return err
+	}
+	if *cases < 1 || *cases > len(info.TestIdentities) {
+		return fmt.Errorf("--cases %d: the embedded model holds out %d identities", *cases, len(info.TestIdentities))
+	}
+	be, err := backend.New()
+	if err != nil {
+		return err
+	}
+	suite := &benchmark.Suite{Seeds: info.TestIdentities[:*cases], Variant: v, Res: g.Config.ImageResolution,
+		NR: g.Config.NeuralResolution, Background: heads.Plain(1, 1, 1), YawRange: 0.3, PitchRange: 0.15, Seed: 2023}
+	opts := benchmark.Options{Invert: invert.QuickOptions(), Methods: ms, CurveEvery: *curveEvery}
+	if *paper {
+		opts.Invert = invert.PaperOptions()
+	}
+	stdctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	bar := newProgressBar(stderr)
+	for i := si; i < suite.Len(); i += sn {
+		if exists(benchmark.CasePath(*out, i)) {
+			continue // finished by an earlier run
+		}
+		fmt.Fprintf(stderr, "case %d/%d (head seed %d)\n", i+1, suite.Len(), suite.Seeds[i])
+		c, err := suite.Case(i)
+		if err != nil {
+			return err
+		}
+		r, err := benchmark.RunCase(stdctx, be, g, c, opts, bar.Step)
+		if err != nil {
+			return fmt.Errorf("case %d: %w (finished cases are saved; rerun to continue)", i, err)
+		}
+		if err := benchmark.Save(*out, r); err != nil {
+			return err
+		}
+	}
+	return writeTables(*out, ms, stdout)
+}
+
+// writeTables merges every case result in dir into table.md, table.csv and curves.csv.
+func writeTables(dir string, ms []benchmark.Method, stdout io.Writer) error {
+	results, err := benchmark.Load(dir)
+	if err != nil {
+		return err
+	}
+	t := benchmark.Summarize(results, ms)
+	if err := os.WriteFile(filepath.Join(dir, "table.md"), []byte(t.Markdown()), 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "table.csv"), []byte(t.CSV()), 0o644); err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString("method,step,input_psnr,novel_psnr,novel_depth_mae\n")
+	for _, m := range ms {
+		for _, p := range benchmark.MeanCurve(results, m) {
+			fmt.Fprintf(&b, "%s,%d,%g,%g,%g\n", m, p.Step, p.InputPSNR, p.NovelPSNR, p.DepthMAE)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "curves.csv"), []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, t.Markdown())
+	fmt.Fprintf(stdout, "wrote table.md, table.csv, curves.csv in %s\n", dir)
+	return nil
+}
+
+func parseShard(s string) (i, n int, err error) {
+	a, b, ok := strings.Cut(s, "/")
+	if ok {
+		i, err = strconv.Atoi(a)
+		if err == nil {
+			n, err = strconv.Atoi(b)
+		}
+	}
+	if !ok || err != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 <= i < n", s)
+	}
+	return i, n, nil
+}

@@ -1,0 +1,75 @@
+package models
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+
+	"github.com/pmvi/pmvi/pkg/checkpoint/safetensors"
+	"github.com/pmvi/pmvi/pkg/eg3d"
+)
+
+//go:embed tiny/tiny.safetensors
+var tinyWeights []byte
+
+//go:embed tiny/tiny.json
+var tinySidecar []byte
+
+// TinyName is the network name commands accept for the embedded model (`--network tiny`).
+const TinyName = "tiny"
+
+// LatentsTensor names the training identities' learned w [Identities, WDim] in the embedded checkpoint.
+const LatentsTensor = "train.latents"
+
+// Tiny returns a fresh copy of the embedded generator.
+func Tiny() (*eg3d.Generator, error) {
+	f, err := safetensors.Decode(tinyWeights)
+	if err != nil {
+		return nil, fmt.Errorf("models: embedded tiny model: %w", err)
+	}
+	return eg3d.FromSafetensors(f, "embedded tiny model")
+}
+
+// Info describes how the embedded model was made (models/tiny/tiny.json).
+type Info struct {
+	Command          string             `json:"command"`
+	Seed             uint64             `json:"seed"`
+	Commit           string             `json:"commit"`
+	Identities       int                `json:"identities"`
+	ViewsPerIdentity int                `json:"views_per_identity"`
+	SplitSeed        uint64             `json:"split_seed"`
+	TrainIdentities  []uint64           `json:"train_identities"`
+	TestIdentities   []uint64           `json:"test_identities"`
+	Phase1Steps      int                `json:"phase1_steps"`
+	Phase2Steps      int                `json:"phase2_steps"`
+	FinalLosses      map[string]float64 `json:"final_losses"`
+	Parameters       int                `json:"parameters"`
+}
+
+// TinyInfo returns the embedded model's sidecar.
+func TinyInfo() (Info, error) {
+	var info Info
+	if err := json.Unmarshal(tinySidecar, &info); err != nil {
+		return info, fmt.Errorf("models: embedded tiny model sidecar: %w", err)
+	}
+	return info, nil
+}
+
+// Load returns the generator a command's --network names: the embedded model for "tiny", otherwise an
+// official EG3D .pkl or a pmvi .safetensors checkpoint at that path.
+func Load(network string) (*eg3d.Generator, error) {
+	if network == TinyName {
+		return Tiny()
+	}
+	return eg3d.Load(network)
+}
+
+// TinyLatents returns the learned w of the embedded model's training identities, row i for
+// Info.TrainIdentities[i], each WDim values.
+func TinyLatents() ([]float32, error) {
+	f, err := safetensors.Decode(tinyWeights)
+	if err != nil {
+		return nil, fmt.Errorf("models: embedded tiny model: %w", err)
+	}
+	return f.Float32(LatentsTensor)
+}
