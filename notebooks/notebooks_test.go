@@ -37,8 +37,9 @@ const (
 	enableEnv = "PMVI_NOTEBOOKS"
 	// updateEnv set to "1" writes passing executed notebooks back over the originals.
 	updateEnv = "PMVI_NOTEBOOKS_UPDATE"
-	// cellTimeout bounds one cell's run (nbconvert has no limit by default).
-	cellTimeout = 900 * time.Second
+	// cellTimeout bounds one cell's run (nbconvert has no limit by default): a quick-preset inversion with every
+	// stage takes 15 minutes on two busy cores.
+	cellTimeout = 30 * time.Minute
 )
 
 // runtimeFailure matches the line GoNB appends to a cell's standard error when the cell's program (or a
