@@ -59,6 +59,12 @@ func TestRunCaseAndSummarize(t *testing.T) {
 	if !strings.Contains(md, "| ours |") || !strings.Contains(md, "**") || strings.Count(table.CSV(), "\n") != 4 {
 		t.Errorf("table:\n%s\n%s", md, table.CSV())
 	}
+	if !strings.Contains(md, " ± ") || !strings.Contains(md, "Student's t") {
+		t.Errorf("two cases without intervals:\n%s", md)
+	}
+	if one := Summarize(results[:1], o.Methods).Markdown(); strings.Contains(one, "±") || !strings.Contains(one, "1 case: no interval") {
+		t.Errorf("one case shown with an interval:\n%s", one)
+	}
 	if curve := MeanCurve(results, Ours); len(curve) != 3 || curve[0].Step != 0 {
 		t.Errorf("mean curve %+v", curve)
 	}

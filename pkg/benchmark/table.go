@@ -99,6 +99,9 @@ func (t Table) Markdown() string {
 		for j, c := range columns {
 			s := t.Stats[m][j]
 			cell := fmt.Sprintf("%.4g ± %.2g", s.Mean, s.CI95)
+			if s.N < 2 { // one case has no interval, not a zero-width one
+				cell = fmt.Sprintf("%.4g", s.Mean)
+			}
 			if t.best(j, c.higher) == m {
 				cell = "**" + cell + "**"
 			}
@@ -106,7 +109,11 @@ func (t Table) Markdown() string {
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "\n%d cases; ± is the 95%% interval of the mean.\n", t.Cases)
+	if t.Cases == 1 {
+		b.WriteString("\n1 case: no interval.\n")
+	} else {
+		fmt.Fprintf(&b, "\n%d cases; ± is the 95%% interval of the mean (Student's t).\n", t.Cases)
+	}
 	return b.String()
 }
 
