@@ -356,26 +356,33 @@ func execBinaryFast(backend *Backend, node *Node, inputs []*Buffer, inputsOwned 
 		if simd && binaryRuns(node.opType, v, out[b.outOff:], xf[b.offs[0]:], yf[b.offs[1]:], &b) {
 			return
 		}
-		n, step := b.n, b.step
-		b.each(func(outOff int, offs [3]int, reps int) {
-			xo, yo := offs[0], offs[1]
-			for r := range reps {
-				o := out[outOff+r*n : outOff+(r+1)*n]
-				if v == -1 {
-					var tmp [1]float32
-					loops[1](tmp[:], xf[xo:], yf[yo:])
-					for i := range o {
-						o[i] = tmp[0]
-					}
-				} else {
-					loops[v](o, xf[xo:], yf[yo:])
-				}
-				xo += step[0]
-				yo += step[1]
-			}
-		})
+		runBinaryBlock(b, v, loops, out, xf, yf)
 	})
 	return output, nil
+}
+
+// runBinaryBlock applies loops[v] (v from pickLoop) to every row of block b; v == -1 (both operands
+// broadcast along the row) computes one value and fills the row with it. O is float32 for arithmetic, bool
+// for comparisons.
+func runBinaryBlock[O any](b ewBlock, v int, loops [3]func(out []O, x, y []float32), out []O, xf, yf []float32) {
+	n, step := b.n, b.step
+	b.each(func(outOff int, offs [3]int, reps int) {
+		xo, yo := offs[0], offs[1]
+		for r := range reps {
+			o := out[outOff+r*n : outOff+(r+1)*n]
+			if v == -1 {
+				var tmp [1]O
+				loops[1](tmp[:], xf[xo:], yf[yo:])
+				for i := range o {
+					o[i] = tmp[0]
+				}
+			} else {
+				loops[v](o, xf[xo:], yf[yo:])
+			}
+			xo += step[0]
+			yo += step[1]
+		}
+	})
 }
 
 // execCompareFast is the executor of float32 comparisons.
@@ -392,24 +399,7 @@ func execCompareFast(backend *Backend, node *Node, inputs []*Buffer, inputsOwned
 	p := newEWPlan(node.shape, x.shape, y.shape)
 	v := pickLoop(p.innerStride[0], p.innerStride[1])
 	p.runBlocks(backend, func(b ewBlock) {
-		n, step := b.n, b.step
-		b.each(func(outOff int, offs [3]int, reps int) {
-			xo, yo := offs[0], offs[1]
-			for r := range reps {
-				o := out[outOff+r*n : outOff+(r+1)*n]
-				if v == -1 {
-					var tmp [1]bool
-					loops[1](tmp[:], xf[xo:], yf[yo:])
-					for i := range o {
-						o[i] = tmp[0]
-					}
-				} else {
-					loops[v](o, xf[xo:], yf[yo:])
-				}
-				xo += step[0]
-				yo += step[1]
-			}
-		})
+		runBinaryBlock(b, v, loops, out, xf, yf)
 	})
 	return output, nil
 }
