@@ -54,6 +54,10 @@ models=(fr_feature.onnx fr_pose.onnx fr_landmark.onnx fr_detect.onnx)
 missing=0
 for m in "${models[@]}"; do have "faceplugin/$m" || missing=1; done
 if [ "$missing" = 1 ]; then
+	if ! command -v npm >/dev/null; then # a fresh machine: Debian's npm (npm pack needs nothing else)
+		sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+		$sudo apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends npm >/dev/null
+	fi
 	(cd "$tmp" && npm pack --silent faceplugin-face-recognition-js@0.0.1 >/dev/null)
 	tar -xzf "$tmp"/faceplugin-face-recognition-js-0.0.1.tgz -C "$tmp"
 	for m in "${models[@]}"; do install -m 0644 "$tmp/package/model/$m" "$cache/faceplugin/$m"; done
