@@ -39,6 +39,7 @@ func runEdit(args []string, stdout, stderr io.Writer) error {
 	pitch := fs.Float64("pitch", 0, "camera pitch offset from the frontal view, radians")
 	orbit := fs.Bool("orbit", false, "also render the edited head along the paper's 30-view orbit, as a GIF")
 	samples := fs.Int("samples", edit.TinyRecipe().Sampling.Count, "latents sampled to find a direction by name (the paper: 500,000)")
+	condition := fs.String("condition", "", "attributes to hold fixed, comma-separated: a direction found by name is made orthogonal to theirs (InterFaceGAN's conditional editing)")
 	out := fs.String("out", "", "output directory (required)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -69,6 +70,21 @@ func runEdit(args []string, stdout, stderr io.Writer) error {
 		}
 		if *samples < 2 {
 			return fmt.Errorf("--samples %d: want at least 2", *samples)
+		}
+	}
+	var held []string
+	if *condition != "" {
+		if !byName {
+			return fmt.Errorf("--condition %s: only directions found by attribute name can be conditioned; condition a direction file yourself", *condition)
+		}
+		for _, c := range strings.Split(*condition, ",") {
+			c = strings.TrimSpace(c)
+			if !slices.Contains(heads.AttributeNames(), c) {
+				return fmt.Errorf("--condition: unknown attribute %q (known: %s)", c, strings.Join(heads.AttributeNames(), ", "))
+			}
+			if c != *direction {
+				held = append(held, c)
+			}
 		}
 	}
 
@@ -102,7 +118,7 @@ func runEdit(args []string, stdout, stderr io.Writer) error {
 	if byName {
 		var h *edit.Heads
 		if h, err = tinyHeads(&g.Config); err == nil {
-			dir, err = namedDirection(be, g, h, *direction, *samples, *out, stdout)
+			dir, err = namedDirection(be, g, h, *direction, held, *samples, *out, stdout)
 		}
 	} else {
 		dir, err = edit.ReadDirection(*direction, g.Config.WDim)
@@ -167,15 +183,20 @@ func tinyHeads(cfg *eg3d.Config) (*edit.Heads, error) {
 }
 
 // namedDirection returns the direction of a head-world attribute for the generator g whose training
-// identities are h, found with edit.TinyRecipe the first time and cached in dir as direction_NAME.npy (with
-// its .json sidecar).
-func namedDirection(be backends.Backend, g *eg3d.Generator, h *edit.Heads, name string, samples int, dir string, stdout io.Writer) (*edit.Direction, error) {
-	path := filepath.Join(dir, "direction_"+name+".npy")
+// identities are h, found with edit.TinyRecipe (conditioned on the attributes held, if any) the first time and
+// cached in dir as direction_NAME.npy or direction_NAME_given_A+B.npy (with its .json sidecar).
+func namedDirection(be backends.Backend, g *eg3d.Generator, h *edit.Heads, name string, held []string, samples int, dir string, stdout io.Writer) (*edit.Direction, error) {
+	file := "direction_" + name
+	if len(held) > 0 {
+		file += "_given_" + strings.Join(held, "+")
+	}
+	path := filepath.Join(dir, file+".npy")
 	if exists(path) {
 		return edit.ReadDirection(path, g.Config.WDim)
 	}
 	rc := edit.TinyRecipe()
 	rc.Sampling.Count = samples
+	rc.ConditionOn = held
 	dirs, err := h.Directions(be, g, []string{name}, rc)
 	if err != nil {
 		return nil, err

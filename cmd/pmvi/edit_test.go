@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -114,6 +115,8 @@ func TestEditRejectsBadInput(t *testing.T) {
 		{"sigma unknown", []string{"--network", net, "--latent", latent, "--direction", bare, "--sigma", "--alpha", "1"}, "no known spread"},
 		{"bad layers", []string{"--network", net, "--latent", latent, "--direction", direction, "--layers", "4:2"}, "layers"},
 		{"layers past the end", []string{"--network", net, "--latent", latent, "--direction", direction, "--layers", "2:9"}, "6 layers"},
+		{"unknown condition", []string{"--network", "tiny", "--latent", latent, "--direction", "smile", "--condition", "beard,charm"}, "charm"},
+		{"condition a file", []string{"--network", net, "--latent", latent, "--direction", direction, "--condition", "beard"}, "attribute name"},
 		{"bad yaw", []string{"--network", net, "--latent", latent, "--direction", direction, "--yaw", "7"}, "--yaw"},
 	}
 	for _, tt := range tests {
@@ -165,7 +168,7 @@ func TestEditNamedDirectionIsCached(t *testing.T) {
 	be := backend.MustNew()
 	out := t.TempDir()
 	var stdout bytes.Buffer
-	first, err := namedDirection(be, g, h, "skin_tone", 2000, out, &stdout)
+	first, err := namedDirection(be, g, h, "skin_tone", nil, 2000, out, &stdout)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,11 +177,28 @@ func TestEditNamedDirectionIsCached(t *testing.T) {
 	}
 	t.Log(strings.TrimSpace(stdout.String()))
 	stdout.Reset()
-	again, err := namedDirection(be, g, h, "skin_tone", 2000, out, &stdout)
+	again, err := namedDirection(be, g, h, "skin_tone", nil, 2000, out, &stdout)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if stdout.Len() != 0 || again.Normal[0] != first.Normal[0] || again.Sigma != first.Sigma {
 		t.Errorf("second call recomputed (%q) or read back a different direction", stdout.String())
+	}
+	// Conditioned on hair length, the direction is a new one with its own cache file, and stays so on reading.
+	stdout.Reset()
+	held := []string{"hair_length"}
+	cond, err := namedDirection(be, g, h, "skin_tone", held, 2000, out, &stdout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stdout.Len() == 0 || !exists(filepath.Join(out, "direction_skin_tone_given_hair_length.npy")) {
+		t.Errorf("conditioned direction came from the unconditioned cache (%q)", stdout.String())
+	}
+	read, err := namedDirection(be, g, h, "skin_tone", held, 2000, out, &stdout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(read.ConditionedOn, held) || !slices.Equal(read.Normal, cond.Normal) {
+		t.Errorf("cached conditioned direction reads back conditioned on %v", read.ConditionedOn)
 	}
 }

@@ -27,6 +27,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	shard := fs.String("shard", "0/1", "run only cases i, i+n, i+2n... of shard i/n (for job arrays); every shard merges what exists")
 	curveEvery := fs.Int("curve-every", 0, "sample trade-off curves every n steps (0: none)")
 	paper := fs.Bool("paper", false, "the paper's step counts (500/500/3000) instead of the quick preset")
+	steps := fs.String("steps", "", "W+,PTI,final step counts, e.g. 150,1000,300 (overrides the preset's; density regularization runs the final count)")
 	out := fs.String("out", "", "results directory: one JSON per case, table.md, table.csv, curves.csv (required)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -68,6 +69,11 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if *paper {
 		opts.Invert = invert.PaperOptions()
 	}
+	if *steps != "" {
+		if opts.Invert, err = withSteps(opts.Invert, *steps); err != nil {
+			return err
+		}
+	}
 	stdctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	bar := newProgressBar(stderr)
@@ -89,6 +95,25 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return writeTables(*out, ms, stdout)
+}
+
+// withSteps sets o's stage lengths from "W,PTI,FINAL" (the density-regularized tuning runs as long as the
+// final stage, so that the two compare at equal cost).
+func withSteps(o invert.Options, s string) (invert.Options, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) != 3 {
+		return o, fmt.Errorf("--steps %q: want three counts W+,PTI,final, e.g. 150,1000,300", s)
+	}
+	var n [3]int
+	for i, p := range parts {
+		v, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || v < 0 {
+			return o, fmt.Errorf("--steps %q: %q is not a step count", s, p)
+		}
+		n[i] = v
+	}
+	o.WSteps, o.PTISteps, o.FinalSteps, o.DensitySteps = n[0], n[1], n[2], n[2]
+	return o, nil
 }
 
 // writeTables merges every case result in dir into table.md, table.csv and curves.csv.

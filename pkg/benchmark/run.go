@@ -59,6 +59,8 @@ type CaseResult struct {
 	Curves map[Method][]Point `json:"curves,omitempty"`
 	// FinalFrom records which generator stage 3 started from ("tuned" is the paper's).
 	FinalFrom string `json:"final_from"`
+	// Steps records the stage lengths W+/PTI/final the case ran with (empty in results from before it was kept).
+	Steps string `json:"steps,omitempty"`
 }
 
 // Options configure a benchmark run.
@@ -76,7 +78,8 @@ type Options struct {
 func RunCase(stdctx context.Context, be backends.Backend, g *eg3d.Generator, c *Case, o Options, cb invert.Callback) (*CaseResult, error) {
 	yaw, pitch := c.Camera.YawPitch()
 	res := &CaseResult{Case: c.Index, Seed: c.Scene.Identity.Seed, Yaw: yaw, Pitch: pitch,
-		Scores: map[Method]Scores{}, Curves: map[Method][]Point{}, FinalFrom: o.Invert.FinalFrom.String()}
+		Scores: map[Method]Scores{}, Curves: map[Method][]Point{}, FinalFrom: o.Invert.FinalFrom.String(),
+		Steps: fmt.Sprintf("%d/%d/%d", o.Invert.WSteps, o.Invert.PTISteps, o.Invert.FinalSteps)}
 	target := invert.Target{Image: c.Input.RGB, Camera: c.Camera}
 	losses := func(w invert.LossWeights) invert.Losses { return invert.Losses{Weights: w, LPIPS: o.Perceptual} }
 	opts := o.Invert

@@ -77,6 +77,9 @@ type Direction struct {
 	TestAccuracy  float64 `json:"test_accuracy"`
 	Train         int     `json:"train"`
 	Test          int     `json:"test"`
+	// ConditionedOn names the attributes whose directions Normal was made orthogonal to (Condition), so that
+	// an edit along it leaves their scores unchanged to first order; the accuracies are the SVM's before that.
+	ConditionedOn []string `json:"conditioned_on,omitempty"`
 }
 
 // Find returns the direction that separates the highest- from the lowest-scored latents of set: the top and

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/gomlx/gomlx/backends"
@@ -60,6 +61,10 @@ type HeadsRecipe struct {
 	// truth (e.g. Nearest or Linear). Its scorers are called from several goroutines.
 	Fit     func(truth Labelled) (Scorer, error)
 	Options Options
+	// ConditionOn names attributes to hold fixed: every direction found is made orthogonal to theirs
+	// (InterFaceGAN's conditional manipulation, Condition), found on the same sample, and its Sigma is
+	// measured along the conditioned normal. An attribute is never conditioned on itself.
+	ConditionOn []string
 }
 
 // TinyRecipe returns the recipe used for the embedded tiny model: 20,000 latents (a laptop-sized stand-in
@@ -94,8 +99,14 @@ func (h *Heads) Directions(be backends.Backend, g *eg3d.Generator, attributes []
 	if len(h.Latents[0]) != g.Config.WDim {
 		return nil, fmt.Errorf("edit: identity latents of %d values for a generator of w_dim %d", len(h.Latents[0]), g.Config.WDim)
 	}
-	truths := make([]Labelled, len(attributes))
-	for a, name := range attributes {
+	all := attributes
+	for _, c := range rc.ConditionOn {
+		if !slices.Contains(all, c) {
+			all = append(slices.Clip(all), c)
+		}
+	}
+	truths := make([]Labelled, len(all))
+	for a, name := range all {
 		var err error
 		if truths[a], err = h.GroundTruth(name); err != nil {
 			return nil, err
@@ -105,7 +116,7 @@ func (h *Heads) Directions(be backends.Backend, g *eg3d.Generator, attributes []
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*Direction, len(attributes))
+	found := make([]*Direction, len(all))
 	for a, truth := range truths {
 		score, err := rc.Fit(truth)
 		if err != nil {
@@ -117,9 +128,31 @@ func (h *Heads) Directions(be backends.Backend, g *eg3d.Generator, attributes []
 		if err := errors.Join(errs...); err != nil {
 			return nil, fmt.Errorf("edit: scoring %q: %w", truth.Attribute, err)
 		}
-		if out[a], err = Find(set, rc.Options); err != nil {
+		if found[a], err = Find(set, rc.Options); err != nil {
 			return nil, fmt.Errorf("%w (attribute %q)", err, truth.Attribute)
 		}
+	}
+	// out is a copy: conditioning one direction must not change the ones the next is conditioned on.
+	out := slices.Clone(found[:len(attributes)])
+	if len(rc.ConditionOn) == 0 {
+		return out, nil
+	}
+	for a, d := range out {
+		var others [][]float32
+		var names []string
+		for _, o := range found {
+			if o.Attribute != d.Attribute && slices.Contains(rc.ConditionOn, o.Attribute) {
+				others = append(others, o.Normal)
+				names = append(names, o.Attribute)
+			}
+		}
+		n, err := Condition(d.Normal, others...)
+		if err != nil {
+			return nil, fmt.Errorf("%w (attribute %q conditioned on %v)", err, d.Attribute, names)
+		}
+		c := *d
+		c.Normal, c.Sigma, c.ConditionedOn = n, spread(samples, n), names
+		out[a] = &c
 	}
 	return out, nil
 }

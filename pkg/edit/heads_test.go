@@ -179,22 +179,12 @@ func TestEditMovesRenderedAttribute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	latents := m.heads.Latents[:edited]
 	for _, d := range dirs {
 		k := probe.Index(d.Attribute)
-		var moved, others float64
-		for i := range edited {
-			ws := Broadcast(m.heads.Latents[i], m.g.Config.NumWS())
-			alphas := []float64{-2 * d.Sigma, 0, 2 * d.Sigma}
-			scores, err := Sweep(r, ws, d.Normal, alphas, Layers{}, cam, opts, probe)
-			if err != nil {
-				t.Fatal(err)
-			}
-			mv, ot, err := Selectivity(scores, k, unreadable...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			moved += mv / edited
-			others += ot / edited
+		moved, others, err := SweepSelectivity(r, latents, d.Normal, 2*d.Sigma, cam, opts, probe, k, unreadable...)
+		if err != nil {
+			t.Fatal(err)
 		}
 		t.Logf("%s: probe R² %.2f (cross-validated on renders); -2σ to +2σ moves it by %+.3f, the %d other readable attributes by %.3f on average",
 			d.Attribute, cv[k], moved, len(names)-1-len(unreadable), others)

@@ -84,3 +84,26 @@ func Selectivity(scores [][]float64, target int, ignore ...int) (moved, others f
 	}
 	return last[target] - first[target], others, nil
 }
+
+// SweepSelectivity edits each of latents (broadcast to every W+ layer) from -span to +span along n, renders
+// both ends at cam with r and averages Selectivity over the latents: how far the probe's reading of attribute
+// target moved, and how far the other attributes (less those in ignore) moved on average.
+func SweepSelectivity(r *eg3d.Runner, latents [][]float32, n []float32, span float64, cam camera.Camera, opts eg3d.RenderOptions, probe *Probe, target int, ignore ...int) (moved, others float64, err error) {
+	if len(latents) == 0 {
+		return 0, 0, fmt.Errorf("edit: selectivity over no latents")
+	}
+	num := r.Gen.Config.NumWS()
+	for _, w := range latents {
+		scores, err := Sweep(r, Broadcast(w, num), n, []float64{-span, span}, Layers{}, cam, opts, probe)
+		if err != nil {
+			return 0, 0, err
+		}
+		mv, ot, err := Selectivity(scores, target, ignore...)
+		if err != nil {
+			return 0, 0, err
+		}
+		moved += mv / float64(len(latents))
+		others += ot / float64(len(latents))
+	}
+	return moved, others, nil
+}
