@@ -3,6 +3,7 @@ package figures
 import (
 	"fmt"
 	"image/color"
+	"math"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -30,7 +31,6 @@ func LinePlot(title, xLabel, yLabel string, series ...Series) (*plot.Plot, error
 	p := plot.New()
 	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, xLabel, yLabel
 	p.Add(plotter.NewGrid())
-	p.Legend.Top = true
 	for i, s := range series {
 		if len(s.X) != len(s.Y) || len(s.X) == 0 {
 			return nil, fmt.Errorf("figures: series %q has %d x and %d y values", s.Name, len(s.X), len(s.Y))
@@ -55,5 +55,50 @@ func LinePlot(title, xLabel, yLabel string, series ...Series) (*plot.Plot, error
 		p.Legend.Add(s.Name, l)
 	}
 	p.Legend.ThumbnailWidth = vg.Points(20)
+	p.Legend.Top, p.Legend.Left = legendCorner(series)
 	return p, nil
+}
+
+// legendCorner picks the corner of the plotting area where a legend of len(series) rows covers the fewest
+// points of the lines (sampled along each segment), so that it does not hide the curves; top right on a tie.
+func legendCorner(series []Series) (top, left bool) {
+	xmin, xmax, ymin, ymax := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+	for _, s := range series {
+		for k := range s.X {
+			xmin, xmax = math.Min(xmin, s.X[k]), math.Max(xmax, s.X[k])
+			ymin, ymax = math.Min(ymin, s.Y[k]), math.Max(ymax, s.Y[k])
+		}
+	}
+	// The legend's share of the area: about half the width (names are long) and a row per series.
+	w, h := 0.5, math.Min(1, 0.08*float64(len(series)))
+	corners := [4][2]bool{{true, false}, {true, true}, {false, false}, {false, true}} // {top, left}
+	best, bestCount := 0, math.MaxInt
+	for c, corner := range corners {
+		count := 0
+		for _, s := range series {
+			for k := 1; k < len(s.X); k++ {
+				for t := 0.0; t < 1; t += 0.05 {
+					x := normalized(s.X[k-1]+t*(s.X[k]-s.X[k-1]), xmin, xmax)
+					y := normalized(s.Y[k-1]+t*(s.Y[k]-s.Y[k-1]), ymin, ymax)
+					inX := (corner[1] && x <= w) || (!corner[1] && x >= 1-w)
+					inY := (corner[0] && y >= 1-h) || (!corner[0] && y <= h)
+					if inX && inY {
+						count++
+					}
+				}
+			}
+		}
+		if count < bestCount {
+			best, bestCount = c, count
+		}
+	}
+	return corners[best][0], corners[best][1]
+}
+
+// normalized maps v from [lo, hi] to [0, 1] (0.5 when the range is empty).
+func normalized(v, lo, hi float64) float64 {
+	if hi <= lo {
+		return 0.5
+	}
+	return (v - lo) / (hi - lo)
 }

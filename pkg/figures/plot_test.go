@@ -63,3 +63,24 @@ func TestLinePlotDrawsSeries(t *testing.T) {
 		t.Error("mismatched series accepted")
 	}
 }
+
+// The legend goes to the corner the lines leave free.
+func TestLegendAvoidsTheLines(t *testing.T) {
+	x := []float64{0, 1, 2, 3}
+	tests := []struct {
+		name      string
+		y         []float64
+		top, left bool
+	}{
+		{"rising line: top left is free", []float64{0, 1, 2, 3}, true, true},
+		{"falling line: top right is free", []float64{3, 2, 1, 0}, true, false},
+		{"dip: the bottom corners are taken", []float64{3, 0.2, 0.2, 3}, true, false},
+	}
+	for _, tt := range tests {
+		series := []Series{{Name: "a", X: x, Y: tt.y}, {Name: "floor", X: []float64{0, 3}, Y: []float64{0, 0}}}
+		top, left := legendCorner(series)
+		if top != tt.top || left != tt.left {
+			t.Errorf("%s: legend top=%v left=%v, want top=%v left=%v", tt.name, top, left, tt.top, tt.left)
+		}
+	}
+}
