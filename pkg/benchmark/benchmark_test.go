@@ -56,8 +56,16 @@ func TestRunCaseAndSummarize(t *testing.T) {
 	}
 	table := Summarize(results, o.Methods)
 	md := table.Markdown()
-	if !strings.Contains(md, "| ours |") || !strings.Contains(md, "**") || strings.Count(table.CSV(), "\n") != 4 {
+	if !strings.Contains(md, "| ours |") || !strings.Contains(md, "**") || strings.Count(table.CSV(), "\n") != 6 {
 		t.Errorf("table:\n%s\n%s", md, table.CSV())
+	}
+	// The paired difference from the baseline (the first method) is the mean of the per-case differences.
+	want := 0.0
+	for _, r := range results {
+		want += (r.Scores[o.Methods[1]].NovelPSNR - r.Scores[o.Methods[0]].NovelPSNR) / float64(len(results))
+	}
+	if got := table.Paired[o.Methods[1]][2].Mean; math.Abs(got-want) > 1e-12 || !strings.Contains(md, "Paired differences from "+string(o.Methods[0])) {
+		t.Errorf("paired novel-PSNR difference %v, want %v; table:\n%s", got, want, md)
 	}
 	if !strings.Contains(md, " ± ") || !strings.Contains(md, "Student's t") {
 		t.Errorf("two cases without intervals:\n%s", md)

@@ -63,6 +63,10 @@ type Table struct {
 	Methods []Method
 	Cases   int
 	Stats   map[Method][]Stat // per column
+	// Paired holds, for every method after the first (the baseline), the mean and interval of its per-case
+	// difference from the baseline, per column: with few cases, methods whose intervals overlap can still
+	// differ consistently on every case, which only paired differences show.
+	Paired map[Method][]Stat
 }
 
 // Summarize builds the table of results, methods in the order given.
@@ -77,6 +81,24 @@ func Summarize(results []*CaseResult, methods []Method) Table {
 				}
 			}
 			t.Stats[m] = append(t.Stats[m], stat(xs))
+		}
+	}
+	if len(methods) < 2 {
+		return t
+	}
+	t.Paired = map[Method][]Stat{}
+	base := methods[0]
+	for _, m := range methods[1:] {
+		for _, c := range columns {
+			var ds []float64
+			for _, r := range results {
+				sm, ok1 := r.Scores[m]
+				sb, ok2 := r.Scores[base]
+				if ok1 && ok2 {
+					ds = append(ds, c.get(sm)-c.get(sb))
+				}
+			}
+			t.Paired[m] = append(t.Paired[m], stat(ds))
 		}
 	}
 	return t
@@ -111,8 +133,23 @@ func (t Table) Markdown() string {
 	}
 	if t.Cases == 1 {
 		b.WriteString("\n1 case: no interval.\n")
-	} else {
-		fmt.Fprintf(&b, "\n%d cases; ± is the 95%% interval of the mean (Student's t).\n", t.Cases)
+		return b.String()
+	}
+	fmt.Fprintf(&b, "\n%d cases; ± is the 95%% interval of the mean (Student's t).\n", t.Cases)
+	if len(t.Paired) > 0 {
+		base := t.Methods[0]
+		fmt.Fprintf(&b, "\nPaired differences from %s, case by case (an interval that excludes 0 is a consistent difference):\n\n| method − %s |", base, base)
+		for _, c := range columns {
+			fmt.Fprintf(&b, " %s |", c.name)
+		}
+		b.WriteString("\n|---|" + strings.Repeat("---|", len(columns)) + "\n")
+		for _, m := range t.Methods[1:] {
+			fmt.Fprintf(&b, "| %s |", m)
+			for _, s := range t.Paired[m] {
+				fmt.Fprintf(&b, " %+.3g ± %.2g |", s.Mean, s.CI95)
+			}
+			b.WriteString("\n")
+		}
 	}
 	return b.String()
 }
@@ -148,6 +185,15 @@ func (t Table) CSV() string {
 			fmt.Fprintf(&b, ",%g,%g", s.Mean, s.CI95)
 		}
 		b.WriteString("\n")
+	}
+	for _, m := range t.Methods {
+		if d, ok := t.Paired[m]; ok {
+			fmt.Fprintf(&b, "%s-%s", m, t.Methods[0]) // the paired difference from the baseline
+			for _, s := range d {
+				fmt.Fprintf(&b, ",%g,%g", s.Mean, s.CI95)
+			}
+			b.WriteString("\n")
+		}
 	}
 	return b.String()
 }
