@@ -21,12 +21,13 @@ import (
 func runEval(args []string, stdout, stderr io.Writer) error {
 	const summary = "the synthetic benchmark: invert held-out heads with each method, score against ground truth, tabulate"
 	fs := newFlags("eval", summary, stderr)
-	methods := fs.String("methods", "pti,ours,densityreg", "methods to compare: pti, ours, densityreg")
+	methods := fs.String("methods", "pti,ours,densityreg", "methods to compare: pti, ours, densityreg, and w (W+ alone on the untuned generator, a reference)")
 	cases := fs.Int("cases", 16, "held-out heads to evaluate (the embedded model's test identities, in order)")
 	variant := fs.String("variant", "clean", "head variant: clean, hand, glasses, earrings, hat, trinkets, extreme-pose")
 	shard := fs.String("shard", "0/1", "run only cases i, i+n, i+2n... of shard i/n (for job arrays); every shard merges what exists")
 	curveEvery := fs.Int("curve-every", 0, "sample trade-off curves every n steps (0: none)")
 	paper := fs.Bool("paper", false, "the paper's step counts (500/500/3000) instead of the quick preset")
+	finalFrom := fs.String("final-from", "tuned", "generator stage 3 starts from: tuned (the paper) or original (the official code)")
 	steps := fs.String("steps", "", "W+,PTI,final step counts, e.g. 150,1000,300 (overrides the preset's; density regularization runs the final count)")
 	out := fs.String("out", "", "results directory: one JSON per case, table.md, table.csv, curves.csv (required)")
 	if err := parse(fs, args); err != nil {
@@ -68,6 +69,13 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	opts := benchmark.Options{Invert: invert.QuickOptions(), Methods: ms, CurveEvery: *curveEvery}
 	if *paper {
 		opts.Invert = invert.PaperOptions()
+	}
+	switch *finalFrom {
+	case "tuned":
+	case "original":
+		opts.Invert.FinalFrom = invert.FromOriginal
+	default:
+		return fmt.Errorf("--final-from %q: want tuned or original", *finalFrom)
 	}
 	if *steps != "" {
 		if opts.Invert, err = withSteps(opts.Invert, *steps); err != nil {

@@ -59,12 +59,12 @@ func TestRunCaseAndSummarize(t *testing.T) {
 	if !strings.Contains(md, "| ours |") || !strings.Contains(md, "**") || strings.Count(table.CSV(), "\n") != 6 {
 		t.Errorf("table:\n%s\n%s", md, table.CSV())
 	}
-	// The paired difference from the baseline (the first method) is the mean of the per-case differences.
+	// The paired difference from the baseline (PTI) is the mean of the per-case differences.
 	want := 0.0
 	for _, r := range results {
-		want += (r.Scores[o.Methods[1]].NovelPSNR - r.Scores[o.Methods[0]].NovelPSNR) / float64(len(results))
+		want += (r.Scores[Ours].NovelPSNR - r.Scores[PTI].NovelPSNR) / float64(len(results))
 	}
-	if got := table.Paired[o.Methods[1]][2].Mean; math.Abs(got-want) > 1e-12 || !strings.Contains(md, "Paired differences from "+string(o.Methods[0])) {
+	if got := table.Paired[Ours][2].Mean; math.Abs(got-want) > 1e-12 || !strings.Contains(md, "Paired differences from pti") {
 		t.Errorf("paired novel-PSNR difference %v, want %v; table:\n%s", got, want, md)
 	}
 	if !strings.Contains(md, " ± ") || !strings.Contains(md, "Student's t") {
@@ -88,5 +88,37 @@ func TestStat(t *testing.T) {
 	}
 	if _, err := ParseMethods("pti,bogus"); err == nil {
 		t.Error("unknown method accepted")
+	}
+}
+
+// Method W scores the W+ code on the untuned generator, and stage 3 from the original generator (the
+// official code's choice) starts its curve there rather than at PTI's result.
+func TestUntunedReference(t *testing.T) {
+	be := backend.MustNew()
+	cfg := eg3d.Micro()
+	cfg.WhiteBackground = true
+	g, err := eg3d.New(cfg, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Suite{Seeds: []uint64{101}, Res: cfg.ImageResolution, NR: cfg.NeuralResolution,
+		Background: heads.Plain(1, 1, 1), YawRange: 0.3, PitchRange: 0.15, Seed: 7}
+	opts := invert.QuickOptions()
+	opts.WSteps, opts.PTISteps, opts.FinalSteps, opts.WAvgSamples = 6, 6, 3, 32
+	opts.FinalFrom = invert.FromOriginal
+	c, err := s.Case(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := RunCase(context.Background(), be, g, c, Options{Invert: opts, Methods: []Method{W, Ours}, CurveEvery: 3}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, pti := r.Scores[W], r.Scores[PTI]
+	if _, ok := r.Scores[W]; !ok || w.InputPSNR == pti.InputPSNR || r.FinalFrom != "original" || r.Steps != "6/6/3" {
+		t.Fatalf("scores %+v, final from %q, steps %q", r.Scores, r.FinalFrom, r.Steps)
+	}
+	if start := r.Curves[Ours][0]; start.InputPSNR != w.InputPSNR {
+		t.Errorf("stage 3 from the original generator starts its curve at %.3f dB, want W's %.3f", start.InputPSNR, w.InputPSNR)
 	}
 }

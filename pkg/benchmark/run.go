@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/pmvi/pmvi/internal/atomicfile"
@@ -19,6 +20,7 @@ import (
 type Method string
 
 const (
+	W          Method = "w"          // W+ projection alone, rendered by the untuned generator (a reference)
 	PTI        Method = "pti"        // W+ projection then PTI (the baseline)
 	Ours       Method = "ours"       // PTI, pseudo multi-views, final optimization (the paper)
 	DensityReg Method = "densityreg" // PTI then single-view tuning with density regularization (supp. D)
@@ -30,10 +32,10 @@ func ParseMethods(s string) ([]Method, error) {
 	for _, p := range strings.Split(s, ",") {
 		m := Method(strings.TrimSpace(p))
 		switch m {
-		case PTI, Ours, DensityReg:
+		case W, PTI, Ours, DensityReg:
 			out = append(out, m)
 		default:
-			return nil, fmt.Errorf("benchmark: unknown method %q, want pti, ours or densityreg", p)
+			return nil, fmt.Errorf("benchmark: unknown method %q, want w, pti, ours or densityreg", p)
 		}
 	}
 	return out, nil
@@ -96,12 +98,23 @@ func RunCase(stdctx context.Context, be backends.Backend, g *eg3d.Generator, c *
 		return nil, err
 	}
 	start := func(s Scores) []Point { return []Point{{0, s.InputPSNR, s.NovelPSNR, s.NovelDepthMAE}} }
+	var untuned Scores // the W+ code on the original generator: method W, and where stage 3 may start
+	if slices.Contains(o.Methods, W) || opts.FinalFrom == invert.FromOriginal {
+		if untuned, err = Score(eg3d.NewRunner(g, be), w.WS, c, opts.Render); err != nil {
+			return nil, err
+		}
+	}
 	for _, m := range o.Methods {
 		curve := &curveRecorder{be: be, every: o.CurveEvery, ws: w, c: c, render: opts.Render, next: cb}
 		if o.CurveEvery > 0 {
 			curve.points = start(res.Scores[PTI])
+			if m == Ours && opts.FinalFrom == invert.FromOriginal {
+				curve.points = start(untuned)
+			}
 		}
 		switch m {
+		case W:
+			res.Scores[W] = untuned
 		case PTI:
 			if o.CurveEvery > 0 {
 				more := opts

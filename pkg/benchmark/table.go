@@ -3,6 +3,7 @@ package benchmark
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -63,9 +64,9 @@ type Table struct {
 	Methods []Method
 	Cases   int
 	Stats   map[Method][]Stat // per column
-	// Paired holds, for every method after the first (the baseline), the mean and interval of its per-case
-	// difference from the baseline, per column: with few cases, methods whose intervals overlap can still
-	// differ consistently on every case, which only paired differences show.
+	// Paired holds, for every method but the baseline (PTI when compared, else the first method), the mean
+	// and interval of its per-case difference from the baseline, per column: with few cases, methods whose
+	// intervals overlap can still differ consistently on every case, which only paired differences show.
 	Paired map[Method][]Stat
 }
 
@@ -87,8 +88,11 @@ func Summarize(results []*CaseResult, methods []Method) Table {
 		return t
 	}
 	t.Paired = map[Method][]Stat{}
-	base := methods[0]
-	for _, m := range methods[1:] {
+	base := t.baseline()
+	for _, m := range methods {
+		if m == base {
+			continue
+		}
 		for _, c := range columns {
 			var ds []float64
 			for _, r := range results {
@@ -137,13 +141,16 @@ func (t Table) Markdown() string {
 	}
 	fmt.Fprintf(&b, "\n%d cases; ± is the 95%% interval of the mean (Student's t).\n", t.Cases)
 	if len(t.Paired) > 0 {
-		base := t.Methods[0]
+		base := t.baseline()
 		fmt.Fprintf(&b, "\nPaired differences from %s, case by case (an interval that excludes 0 is a consistent difference):\n\n| method − %s |", base, base)
 		for _, c := range columns {
 			fmt.Fprintf(&b, " %s |", c.name)
 		}
 		b.WriteString("\n|---|" + strings.Repeat("---|", len(columns)) + "\n")
-		for _, m := range t.Methods[1:] {
+		for _, m := range t.Methods {
+			if m == base {
+				continue
+			}
 			fmt.Fprintf(&b, "| %s |", m)
 			for _, s := range t.Paired[m] {
 				fmt.Fprintf(&b, " %+.3g ± %.2g |", s.Mean, s.CI95)
@@ -152,6 +159,14 @@ func (t Table) Markdown() string {
 		}
 	}
 	return b.String()
+}
+
+// baseline is the method the others are paired with: PTI when compared, else the first.
+func (t Table) baseline() Method {
+	if slices.Contains(t.Methods, PTI) {
+		return PTI
+	}
+	return t.Methods[0]
 }
 
 // best returns the method with the best mean in column j.
@@ -188,7 +203,7 @@ func (t Table) CSV() string {
 	}
 	for _, m := range t.Methods {
 		if d, ok := t.Paired[m]; ok {
-			fmt.Fprintf(&b, "%s-%s", m, t.Methods[0]) // the paired difference from the baseline
+			fmt.Fprintf(&b, "%s-%s", m, t.baseline()) // the paired difference from the baseline
 			for _, s := range d {
 				fmt.Fprintf(&b, ",%g,%g", s.Mean, s.CI95)
 			}
