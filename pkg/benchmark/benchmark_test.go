@@ -118,6 +118,9 @@ func TestUntunedReference(t *testing.T) {
 	if _, ok := r.Scores[W]; !ok || w.InputPSNR == pti.InputPSNR || r.FinalFrom != "original" || r.Steps != "6/6/3" {
 		t.Fatalf("scores %+v, final from %q, steps %q", r.Scores, r.FinalFrom, r.Steps)
 	}
+	if _, ok := r.Curves[W]; ok {
+		t.Errorf("method w has a curve, but no tuning stage")
+	}
 	if start := r.Curves[Ours][0]; start.InputPSNR != w.InputPSNR {
 		t.Errorf("stage 3 from the original generator starts its curve at %.3f dB, want W's %.3f", start.InputPSNR, w.InputPSNR)
 	}

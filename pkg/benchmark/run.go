@@ -159,7 +159,7 @@ func RunCase(stdctx context.Context, be backends.Backend, g *eg3d.Generator, c *
 		if curve.err != nil {
 			return nil, curve.err
 		}
-		if o.CurveEvery > 0 {
+		if o.CurveEvery > 0 && m != W { // W has no tuning stage to follow
 			res.Curves[m] = curve.points
 		}
 	}
