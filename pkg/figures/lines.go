@@ -69,8 +69,8 @@ func legendCorner(series []Series) (top, left bool) {
 			ymin, ymax = math.Min(ymin, s.Y[k]), math.Max(ymax, s.Y[k])
 		}
 	}
-	// The legend's share of the area: about half the width (names are long) and a row per series.
-	w, h := 0.5, math.Min(1, 0.08*float64(len(series)))
+	// The legend's share of a plot of the usual 6x4 inches: about 40% of the width, 5.5% of the height a row.
+	w, h := 0.4, math.Min(1, 0.055*float64(len(series)))
 	corners := [4][2]bool{{true, false}, {true, true}, {false, false}, {false, true}} // {top, left}
 	best, bestCount := 0, math.MaxInt
 	for c, corner := range corners {
