@@ -64,8 +64,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	suite := &benchmark.Suite{Seeds: info.TestIdentities[:*cases], Variant: v, Res: g.Config.ImageResolution,
-		NR: g.Config.NeuralResolution, Background: heads.Plain(1, 1, 1), YawRange: 0.3, PitchRange: 0.15, Seed: 2023}
+	suite := benchmark.Standard(g, info.TestIdentities[:*cases], v)
 	opts := benchmark.Options{Invert: invert.QuickOptions(), Methods: ms, CurveEvery: *curveEvery}
 	if *paper {
 		opts.Invert = invert.PaperOptions()

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomlx/gomlx/backends"
 	"github.com/pmvi/pmvi/pkg/backend"
 	"github.com/pmvi/pmvi/pkg/eg3d"
 	"github.com/pmvi/pmvi/pkg/heads"
@@ -15,15 +16,7 @@ import (
 // The benchmark's mechanics on an untrained Micro generator: every method scored, curves sampled, results
 // saved, loaded and summarized. (Its numbers mean nothing; the real ones come from the embedded model.)
 func TestRunCaseAndSummarize(t *testing.T) {
-	be := backend.MustNew()
-	cfg := eg3d.Micro()
-	cfg.WhiteBackground = true
-	g, err := eg3d.New(cfg, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &Suite{Seeds: []uint64{101, 102}, Res: cfg.ImageResolution, NR: cfg.NeuralResolution,
-		Background: heads.Plain(1, 1, 1), YawRange: 0.3, PitchRange: 0.15, Seed: 7}
+	be, g, s := microSuite(t, 101, 102)
 	opts := invert.QuickOptions()
 	opts.WSteps, opts.PTISteps, opts.FinalSteps, opts.DensitySteps, opts.WAvgSamples = 6, 6, 6, 6, 32
 	opts.DensityPoints = 64
@@ -94,15 +87,7 @@ func TestStat(t *testing.T) {
 // Method W scores the W+ code on the untuned generator, and stage 3 from the original generator (the
 // official code's choice) starts its curve there rather than at PTI's result.
 func TestUntunedReference(t *testing.T) {
-	be := backend.MustNew()
-	cfg := eg3d.Micro()
-	cfg.WhiteBackground = true
-	g, err := eg3d.New(cfg, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &Suite{Seeds: []uint64{101}, Res: cfg.ImageResolution, NR: cfg.NeuralResolution,
-		Background: heads.Plain(1, 1, 1), YawRange: 0.3, PitchRange: 0.15, Seed: 7}
+	be, g, s := microSuite(t, 101)
 	opts := invert.QuickOptions()
 	opts.WSteps, opts.PTISteps, opts.FinalSteps, opts.WAvgSamples = 6, 6, 3, 32
 	opts.FinalFrom = invert.FromOriginal
@@ -124,4 +109,16 @@ func TestUntunedReference(t *testing.T) {
 	if start := r.Curves[Ours][0]; start.InputPSNR != w.InputPSNR {
 		t.Errorf("stage 3 from the original generator starts its curve at %.3f dB, want W's %.3f", start.InputPSNR, w.InputPSNR)
 	}
+}
+
+// microSuite returns an untrained Micro generator on white and the standard suite of the given heads for it.
+func microSuite(t *testing.T, seeds ...uint64) (backends.Backend, *eg3d.Generator, *Suite) {
+	t.Helper()
+	cfg := eg3d.Micro()
+	cfg.WhiteBackground = true
+	g, err := eg3d.New(cfg, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return backend.MustNew(), g, Standard(g, seeds, heads.Clean)
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/pmvi/pmvi/pkg/camera"
+	"github.com/pmvi/pmvi/pkg/eg3d"
 	"github.com/pmvi/pmvi/pkg/fimage"
 	"github.com/pmvi/pmvi/pkg/heads"
 )
@@ -24,6 +25,15 @@ type Suite struct {
 	Seed                 uint64
 	// Views are the evaluation cameras (camera.Evaluation by default).
 	Views []camera.Camera
+}
+
+// Standard returns the suite pmvi eval runs for a generator g trained on the head world on white (the embedded
+// model): the given held-out seeds with the variant, inputs at g's image resolution with depth at its neural
+// rendering's, input cameras within yaw ±0.3 and pitch ±0.15 drawn from seed 2023. Results of different runs
+// line up case by case because case i's camera depends on i alone.
+func Standard(g *eg3d.Generator, seeds []uint64, v heads.Variant) *Suite {
+	return &Suite{Seeds: seeds, Variant: v, Res: g.Config.ImageResolution, NR: g.Config.NeuralResolution,
+		Background: heads.Plain(1, 1, 1), YawRange: 0.3, PitchRange: 0.15, Seed: 2023}
 }
 
 // Case is one benchmark input with its ground truth.

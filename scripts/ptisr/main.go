@@ -71,8 +71,7 @@ func run(out string, index, wsteps, steps, every int) error {
 		return fmt.Errorf("-case %d (of %d), -steps %d, -every %d", index, len(info.TestIdentities), steps, every)
 	}
 	// The suite pmvi eval uses, so case i here is case i of results/benchmark.
-	suite := &benchmark.Suite{Seeds: info.TestIdentities, Variant: heads.Clean, Res: g.Config.ImageResolution,
-		NR: g.Config.NeuralResolution, Background: heads.Plain(1, 1, 1), YawRange: 0.3, PitchRange: 0.15, Seed: 2023}
+	suite := benchmark.Standard(g, info.TestIdentities, heads.Clean)
 	c, err := suite.Case(index)
 	if err != nil {
 		return err
