@@ -5,6 +5,7 @@
 // evaluation views, and the depth error of those views.
 //
 //	go run ./scripts/ptisr -out results/pti-sr          # case 0, 500 PTI steps: about 10 minutes on 2 cores
+//	go run ./scripts/ptisr -out results/pti-sr -replot  # redraw the plots from its curves.csv
 //
 // It writes curves.csv, pti-sr.png and pti-sr-depth.png into -out. Why it exists: on the embedded model PTI never degrades the
 // final novel views the way the paper's supp. Fig. 2 shows for EG3D, and this separates the two parts of the
@@ -40,8 +41,15 @@ func main() {
 	steps := flag.Int("steps", 500, "PTI steps (the paper: 500)")
 	every := flag.Int("every", 25, "score every n steps")
 	wsteps := flag.Int("wsteps", invert.QuickOptions().WSteps, "W+ projection steps before PTI")
+	replot := flag.Bool("replot", false, "only redraw the plots from -out's curves.csv")
 	flag.Parse()
-	if err := run(*out, *index, *wsteps, *steps, *every); err != nil {
+	var err error
+	if *replot {
+		err = replotFrom(*out, *index)
+	} else {
+		err = run(*out, *index, *wsteps, *steps, *every)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "ptisr:", err)
 		os.Exit(1)
 	}
@@ -157,13 +165,36 @@ func scoreAt(be backends.Backend, gen *eg3d.Generator, ws *tensors.Tensor, c *be
 	return p, nil
 }
 
-// write saves curves.csv and the plot pti-sr.png in dir.
+const header = "step,input_raw_psnr,input_psnr,novel_raw_psnr,novel_psnr,novel_depth_mae"
+
+// replotFrom redraws the plots of dir from its curves.csv.
+func replotFrom(dir string, index int) error {
+	raw, err := os.ReadFile(filepath.Join(dir, "curves.csv"))
+	if err != nil {
+		return err
+	}
+	lines := strings.Split(strings.TrimSpace(string(raw)), "\n")
+	if len(lines) < 2 || lines[0] != header {
+		return fmt.Errorf("%s: want the header %q and at least one row", filepath.Join(dir, "curves.csv"), header)
+	}
+	var points []point
+	for i, l := range lines[1:] {
+		var p point
+		if _, err := fmt.Sscanf(strings.ReplaceAll(l, ",", " "), "%d %g %g %g %g %g", &p.step, &p.inputRaw, &p.inputFinal, &p.novelRaw, &p.novelFinal, &p.novelDepthMAE); err != nil {
+			return fmt.Errorf("curves.csv row %d: %w", i+1, err)
+		}
+		points = append(points, p)
+	}
+	return write(dir, index, points)
+}
+
+// write saves curves.csv and the plots pti-sr.png and pti-sr-depth.png in dir.
 func write(dir string, index int, points []point) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	var b strings.Builder
-	b.WriteString("step,input_raw_psnr,input_psnr,novel_raw_psnr,novel_psnr,novel_depth_mae\n")
+	b.WriteString(header + "\n")
 	series := make([]figures.Series, 4)
 	names := []string{"input view, neural rendering", "input view, final image", "novel views, neural rendering", "novel views, final image"}
 	for k := range series {
