@@ -98,8 +98,9 @@ func RunCase(stdctx context.Context, be backends.Backend, g *eg3d.Generator, c *
 		return nil, err
 	}
 	start := func(s Scores) []Point { return []Point{{0, s.InputPSNR, s.NovelPSNR, s.NovelDepthMAE}} }
-	var untuned Scores // the W+ code on the original generator: method W, and where stage 3 may start
-	if slices.Contains(o.Methods, W) || opts.FinalFrom == invert.FromOriginal {
+	var untuned Scores // the W+ code on the original generator: method W, and the start of stage 3's curve
+	startsUntuned := opts.FinalFrom == invert.FromOriginal && o.CurveEvery > 0 && slices.Contains(o.Methods, Ours)
+	if slices.Contains(o.Methods, W) || startsUntuned {
 		if untuned, err = Score(eg3d.NewRunner(g, be), w.WS, c, opts.Render); err != nil {
 			return nil, err
 		}
