@@ -29,12 +29,15 @@ func runTrainTiny(args []string, stdout, stderr io.Writer) error {
 	views := fs.Int("views", def.Data.Views, "views per identity")
 	steps1 := fs.Int("steps1", def.Phase1Steps, "phase-1 steps (latents, backbone, decoder on random rays)")
 	steps2 := fs.Int("steps2", def.Phase2Steps, "phase-2 steps (super-resolution on full views)")
+	batch := fs.Int("batch", def.Batch, "phase-1 identities a step")
+	rays := fs.Int("rays", def.Rays, "phase-1 random rays per identity a step")
 	seed := fs.Uint64("seed", def.Seed, "random seed")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	o := def
 	o.Dir, o.Identities, o.Data.Views, o.Phase1Steps, o.Phase2Steps, o.Seed = *dir, *ids, *views, *steps1, *steps2, *seed
+	o.Batch, o.Rays = *batch, *rays
 	be, err := backend.New()
 	if err != nil {
 		return err
