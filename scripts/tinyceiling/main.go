@@ -71,11 +71,10 @@ func main() {
 
 // fit names one optimization: what is trainable and at which resolution the triplanes live.
 type fit struct {
-	name      string
-	free      bool // free triplanes and decoder; otherwise latent, backbone and decoder
-	res       int  // plane and neural resolution
-	rate      float64
-	stepsTook time.Duration
+	name string
+	free bool // free triplanes and decoder; otherwise latent, backbone and decoder
+	res  int  // plane and neural resolution
+	rate float64
 }
 
 func run(out string, index, steps, every, rays int) error {
@@ -100,16 +99,16 @@ func run(out string, index, steps, every, rays int) error {
 	be := backend.MustNew()
 	seed := info.TrainIdentities[index]
 	w := latents[index*g.Config.WDim : (index+1)*g.Config.WDim]
-	cams := heldOutCameras(6)
+	views := heldOutViews(seed, 6, g.Config.ImageResolution)
 	var summary strings.Builder
-	fmt.Fprintf(&summary, "training identity %d (seed %d), %d held-out cameras, PSNR in dB against the head world\n", index, seed, len(cams))
+	fmt.Fprintf(&summary, "training identity %d (seed %d), %d held-out cameras, PSNR in dB against the head world\n", index, seed, len(views))
 
-	up, err := upsamplingCeiling(seed, cams, g.Config.NeuralResolution, g.Config.ImageResolution)
+	up, err := upsamplingCeiling(views, g.Config.NeuralResolution)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(&summary, "exact %d-px render bilinearly upsampled to %d: %.2f\n", g.Config.NeuralResolution, g.Config.ImageResolution, up)
-	final, raw, rawUp, err := shipped(g, be, w, seed, cams)
+	final, raw, rawUp, err := shipped(g, be, w, views)
 	if err != nil {
 		return err
 	}
@@ -125,15 +124,15 @@ func run(out string, index, steps, every, rays int) error {
 	for i := range fits {
 		f := &fits[i]
 		start := time.Now()
-		r, err := runFit(be, f, w, seed, cams, steps, every, rays)
+		r, err := runFit(be, f, w, seed, views, steps, every, rays)
 		if err != nil {
 			return fmt.Errorf("%s: %w", f.name, err)
 		}
-		f.stepsTook = time.Since(start)
+		took := time.Since(start)
 		rows = append(rows, r...)
 		last := r[len(r)-1]
 		line := fmt.Sprintf("%s after %d steps: %.2f at %d px, %.2f at %d px (%s)\n", f.name, last.step, last.psnrNR, f.res,
-			last.psnrImage, g.Config.ImageResolution, f.stepsTook.Round(time.Second))
+			last.psnrImage, g.Config.ImageResolution, took.Round(time.Second))
 		fmt.Print(line)
 		summary.WriteString(line)
 	}
@@ -146,55 +145,58 @@ func run(out string, index, steps, every, rays int) error {
 	return plotFrom(out)
 }
 
-// heldOutCameras draws n cameras from the range the embedded-model test uses.
-func heldOutCameras(n int) []camera.Camera {
-	rng := rand.New(rand.NewPCG(99, 2))
-	cams := make([]camera.Camera, n)
-	for i := range cams {
-		cams[i] = camera.At((2*rng.Float64()-1)*0.5, (2*rng.Float64()-1)*0.25)
-	}
-	return cams
+// view is a held-out camera and the exact image of the identity from it.
+type view struct {
+	cam   camera.Camera
+	truth *fimage.Image
 }
 
-// upsamplingCeiling is the mean PSNR of the exact nr-pixel image bilinearly upsampled to res.
-func upsamplingCeiling(seed uint64, cams []camera.Camera, nr, res int) (float64, error) {
-	scene := scene(seed)
+// heldOutViews draws n cameras from the range the embedded-model test uses and renders identity seed from
+// them at res pixels, once for every fit.
+func heldOutViews(seed uint64, n, res int) []view {
+	rng := rand.New(rand.NewPCG(99, 2))
+	scene := heads.Scene{Identity: heads.NewIdentity(seed), Background: heads.Plain(1, 1, 1)}
+	views := make([]view, n)
+	for i := range views {
+		cam := camera.At((2*rng.Float64()-1)*0.5, (2*rng.Float64()-1)*0.25)
+		views[i] = view{cam: cam, truth: heads.Render(scene, cam, res).RGB}
+	}
+	return views
+}
+
+// upsamplingCeiling is the mean PSNR of the exact nr-pixel images bilinearly upsampled to full size.
+func upsamplingCeiling(views []view, nr int) (float64, error) {
 	var sum float64
-	for _, cam := range cams {
-		truth := heads.Render(scene, cam, res).RGB
-		low, err := truth.Downsample(res / nr)
+	for _, v := range views {
+		res := v.truth.H
+		low, err := v.truth.Downsample(res / nr)
 		if err != nil {
 			return 0, err
 		}
-		p, err := metrics.PSNR(low.Resize(res, res), truth, nil)
+		p, err := metrics.PSNR(low.Resize(res, res), v.truth, nil)
 		if err != nil {
 			return 0, err
 		}
 		sum += p
 	}
-	return sum / float64(len(cams)), nil
-}
-
-func scene(seed uint64) heads.Scene {
-	return heads.Scene{Identity: heads.NewIdentity(seed), Background: heads.Plain(1, 1, 1)}
+	return sum / float64(len(views)), nil
 }
 
 // shipped scores the shipped model's renders of latent w.
-func shipped(g *eg3d.Generator, be backends.Backend, w []float32, seed uint64, cams []camera.Camera) (final, raw, rawUp float64, err error) {
+func shipped(g *eg3d.Generator, be backends.Backend, w []float32, views []view) (final, raw, rawUp float64, err error) {
 	cfg := &g.Config
 	ws := make([]float32, 0, cfg.NumWS()*cfg.WDim)
 	for i := 0; i < cfg.NumWS(); i++ {
 		ws = append(ws, w...)
 	}
 	r := eg3d.NewRunner(g, be)
-	res := cfg.ImageResolution
-	n := float64(len(cams))
-	for _, cam := range cams {
-		img, err := r.Render(tensors.FromFlatDataAndDimensions(ws, 1, cfg.NumWS(), cfg.WDim), cam, eg3d.RenderOptions{Deterministic: true})
+	n := float64(len(views))
+	for _, v := range views {
+		img, err := r.Render(tensors.FromFlatDataAndDimensions(ws, 1, cfg.NumWS(), cfg.WDim), v.cam, eg3d.RenderOptions{Deterministic: true})
 		if err != nil {
 			return 0, 0, 0, err
 		}
-		a, b, c, err := score(img.Image, img.ImageRaw, seed, cam, res)
+		a, b, c, err := score(img.Image, img.ImageRaw, v.truth)
 		if err != nil {
 			return 0, 0, 0, err
 		}
@@ -204,22 +206,21 @@ func shipped(g *eg3d.Generator, be backends.Backend, w []float32, seed uint64, c
 }
 
 // score returns the PSNR of the final image (nil: skipped), of the raw rendering against the downsampled
-// truth and of the raw rendering upsampled to res.
-func score(final, raw *fimage.Image, seed uint64, cam camera.Camera, res int) (f, r, up float64, err error) {
-	truth := heads.Render(scene(seed), cam, res).RGB
+// truth and of the raw rendering upsampled to the truth's size.
+func score(final, raw, truth *fimage.Image) (f, r, up float64, err error) {
 	if final != nil {
 		if f, err = metrics.PSNR(final, truth, nil); err != nil {
 			return
 		}
 	}
-	low, err := truth.Downsample(res / raw.H)
+	low, err := truth.Downsample(truth.H / raw.H)
 	if err != nil {
 		return
 	}
 	if r, err = metrics.PSNR(raw, low, nil); err != nil {
 		return
 	}
-	up, err = metrics.PSNR(raw.Resize(res, res), truth, nil)
+	up, err = metrics.PSNR(raw.Resize(truth.H, truth.W), truth, nil)
 	return
 }
 
@@ -231,13 +232,17 @@ type row struct {
 }
 
 // runFit optimizes one identity as f says and scores it every `every` steps.
-func runFit(be backends.Backend, f *fit, w []float32, seed uint64, cams []camera.Camera, steps, every, rays int) ([]row, error) {
+func runFit(be backends.Backend, f *fit, w []float32, seed uint64, views []view, steps, every, rays int) ([]row, error) {
 	g, err := models.Tiny() // a fresh copy of the shipped weights for every fit
 	if err != nil {
 		return nil, err
 	}
 	cfg := g.Config
 	ctx := g.Context
+	// The jittered depth samples draw from the context's random state: seeded, so a rerun repeats the curves.
+	if err := ctx.SetRNGStateFromSeed(int64(seed)); err != nil {
+		return nil, err
+	}
 	wVar := ctx.InAbsPath("/ceiling").VariableWithValue("w", tensors.FromFlatDataAndDimensions(append([]float32(nil), w...), 1, cfg.WDim))
 	backbone := func(ctx *mlctx.Context, gr *graph.Graph) *graph.Node {
 		wn := wVar.ValueGraph(gr)
@@ -297,25 +302,27 @@ func runFit(be backends.Backend, f *fit, w []float32, seed uint64, cams []camera
 	}
 	render, err := mlctx.NewExec(be, ctx, func(ctx *mlctx.Context, origins, dirs *graph.Node) *graph.Node {
 		r := eg3d.Render(ctx, &cfg, planesOf(ctx, origins.Graph()), origins, dirs, eg3d.RenderOptions{Deterministic: true})
-		return graph.SliceAxis(r.Features, 2, graph.AxisRange(0, 3))
+		rgb := graph.Reshape(graph.SliceAxis(r.Features, 2, graph.AxisRange(0, 3)), 1, f.res, f.res, 3)
+		return graph.TransposeAllDims(rgb, 0, 3, 1, 2) // [1, 3, res, res], as eg3d.ToImage wants
 	})
 	if err != nil {
 		return nil, err
 	}
-	data := train.RenderIdentity(seed, train.DataOptions{Res: cfg.ImageResolution, NR: f.res, Views: 24,
-		YawRange: 0.7, PitchRange: 0.35, Background: heads.Plain(1, 1, 1)})
+	do := train.DefaultOptions().Data // the shipped model's training views, at this fit's neural resolution
+	do.NR = f.res
+	data := train.RenderIdentity(seed, do)
 	evaluate := func(i int) (row, error) {
 		var nr, im float64
-		for _, cam := range cams {
-			img, err := renderRaw(render, cam, f.res)
+		for _, v := range views {
+			img, err := renderRaw(render, v.cam, f.res)
 			if err != nil {
 				return row{}, err
 			}
-			_, a, b, err := score(nil, img, seed, cam, cfg.ImageResolution)
+			_, a, b, err := score(nil, img, v.truth)
 			if err != nil {
 				return row{}, err
 			}
-			nr, im = nr+a/float64(len(cams)), im+b/float64(len(cams))
+			nr, im = nr+a/float64(len(views)), im+b/float64(len(views))
 		}
 		return row{fit: f.name, step: i, psnrNR: nr, psnrImage: im}, nil
 	}
@@ -379,28 +386,12 @@ func randomRays(rng *rand.Rand, data train.Identity, nr, n int) []any {
 
 // renderRaw renders the colour of every pixel of cam at nr x nr.
 func renderRaw(render *mlctx.Exec, cam camera.Camera, nr int) (*fimage.Image, error) {
-	o := cam.Position()
-	origins := make([]float32, 0, nr*nr*3)
-	dirs := make([]float32, 0, nr*nr*3)
-	for y := 0; y < nr; y++ {
-		for x := 0; x < nr; x++ {
-			d := cam.PixelDirection((float64(x)+0.5)/float64(nr), (float64(y)+0.5)/float64(nr))
-			origins = append(origins, float32(o[0]), float32(o[1]), float32(o[2]))
-			dirs = append(dirs, float32(d[0]), float32(d[1]), float32(d[2]))
-		}
-	}
+	origins, dirs := cam.Rays(nr)
 	outs, err := render.Exec(tensors.FromFlatDataAndDimensions(origins, 1, nr*nr, 3), tensors.FromFlatDataAndDimensions(dirs, 1, nr*nr, 3))
 	if err != nil {
 		return nil, err
 	}
-	flat := tensors.MustCopyFlatData[float32](outs[0]) // [nr*nr, 3]
-	img := fimage.New(3, nr, nr)
-	for p := 0; p < nr*nr; p++ {
-		for c := 0; c < 3; c++ {
-			img.Pix[c*nr*nr+p] = flat[p*3+c]
-		}
-	}
-	return img, nil
+	return eg3d.ToImage(outs[0])
 }
 
 // writeCSV writes the curves, one row per fit and scored step.
