@@ -20,14 +20,22 @@ import (
 )
 
 func runTrainTiny(args []string, stdout, stderr io.Writer) error {
-	const summary = "train the embedded tiny generator on the procedural head world (resumable)"
+	const summary = "train an embedded generator (tiny or small) on the procedural head world (resumable)"
 	fs := newFlags("train-tiny", summary, stderr)
-	def := train.DefaultOptions()
-	dir := fs.String("dir", def.Dir, "run directory: cached views and checkpoints (rerun to resume)")
-	out := fs.String("out", "models/tiny/tiny.safetensors", "where to write the trained generator (a JSON sidecar goes beside it)")
+	presets := map[string]train.Options{"tiny": train.DefaultOptions(), "small": train.SmallOptions()}
+	name := presetArg(args, "tiny")
+	def, ok := presets[name]
+	if !ok {
+		fmt.Fprintf(stderr, "pmvi train-tiny: unknown preset %q (tiny or small)\n", name)
+		return errUsage
+	}
+	fs.String("preset", "tiny", "the model and its training run: tiny (64-px rendering + super-resolution) or small (128-px volume rendering, no super-resolution); the other flags default to the preset's values")
+	dir := fs.String("dir", def.Dir, "run directory: cached views, checkpoints and the learning curve (rerun to resume)")
+	out := fs.String("out", "models/"+name+"/"+name+".safetensors", "where to write the trained generator (a JSON sidecar goes beside it)")
 	ids := fs.Int("identities", def.Identities, "training identities")
 	views := fs.Int("views", def.Data.Views, "views per identity")
 	steps1 := fs.Int("steps1", def.Phase1Steps, "phase-1 steps (latents, backbone, decoder on random rays)")
+	decay := fs.Int("decay", def.DecaySteps, "phase-1 steps of the final learning-rate decay (0: the last 30%)")
 	steps2 := fs.Int("steps2", def.Phase2Steps, "phase-2 steps (super-resolution on full views)")
 	batch := fs.Int("batch", def.Batch, "phase-1 identities a step")
 	rays := fs.Int("rays", def.Rays, "phase-1 random rays per identity a step")
@@ -37,7 +45,7 @@ func runTrainTiny(args []string, stdout, stderr io.Writer) error {
 	}
 	o := def
 	o.Dir, o.Identities, o.Data.Views, o.Phase1Steps, o.Phase2Steps, o.Seed = *dir, *ids, *views, *steps1, *steps2, *seed
-	o.Batch, o.Rays = *batch, *rays
+	o.Batch, o.Rays, o.DecaySteps = *batch, *rays, *decay
 	be, err := backend.New()
 	if err != nil {
 		return err
@@ -91,6 +99,22 @@ func runTrainTiny(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s and %s\n", *out, side)
 	return nil
+}
+
+// presetArg returns the value of a -preset/--preset flag in args, or def: the preset decides the other flags'
+// defaults, so it is read before they are defined.
+func presetArg(args []string, def string) string {
+	for i, a := range args {
+		for _, p := range []string{"-preset", "--preset"} {
+			if a == p && i+1 < len(args) {
+				return args[i+1]
+			}
+			if v, ok := strings.CutPrefix(a, p+"="); ok {
+				return v
+			}
+		}
+	}
+	return def
 }
 
 // gitCommit returns the checked-out commit, or "unknown" outside a git checkout.

@@ -6,7 +6,7 @@ import (
 )
 
 // Config is the architecture and rendering setup of one EG3D generator. Presets: FFHQ512 (the official
-// ffhq512-128 model), Fixture (the tiny network of the parity fixtures) and Tiny (the embedded default model).
+// ffhq512-128 model), Fixture (the tiny network of the parity fixtures), Tiny and Small (the embedded models).
 // A network pickle's own config is read with ConfigFromKwargs.
 type Config struct {
 	// ZDim, WDim and CDim are the sizes of the latent z, of each w, and of the camera label (25, or 0 for none).
@@ -148,4 +148,17 @@ func Tiny() Config {
 		SR:              SRConfig{Module: SRCustom, InputResolution: 64, Antialias: true, Blocks: []SRBlock{{32, true}}},
 		ImageResolution: 128,
 	}
+}
+
+// Small returns the architecture of the embedded model whose volume renderer makes the image: Tiny's
+// latents, mapping network and decoder, 128x128 triplanes from a backbone of 32 channels at 128 and 64 at 64
+// and below, 128x128 neural rendering with 24+24 samples per ray, and no super-resolution, so whatever
+// inversion changes in the 3D part is what the final image shows (as in EG3D, whose 3D part carries the
+// geometry that PTI distorts).
+func Small() Config {
+	c := Tiny()
+	c.PlaneResolution, c.ChannelBase = 128, 4096
+	c.NeuralResolution, c.ImageResolution = 128, 128
+	c.SR = SRConfig{}
+	return c
 }

@@ -33,13 +33,17 @@ func (s *session) phase1(stdctx context.Context, data []Identity, progress func(
 		phase1Terms, progress, final)
 }
 
-// phase1Rate warms up over 200 steps (a tenth of short runs) and decays with a half cosine over the last 30%
-// of phase 1.
+// phase1Rate warms up over 200 steps (a tenth of short runs) and decays with a half cosine to 10% over the
+// last DecaySteps of phase 1 (the last 30% when DecaySteps is 0).
 func phase1Rate(o *Options, i int) float64 {
 	warm := math.Min(200, float64(o.Phase1Steps)/10)
 	r := o.LearningRate * math.Min(1, float64(i+1)/warm)
-	if t := float64(i)/float64(o.Phase1Steps) - 0.7; t > 0 {
-		r *= 0.55 + 0.45*math.Cos(math.Pi*t/0.3)
+	decay := float64(o.DecaySteps)
+	if o.DecaySteps == 0 {
+		decay = 0.3 * float64(o.Phase1Steps)
+	}
+	if t := (float64(i) - (float64(o.Phase1Steps) - decay)) / decay; t > 0 {
+		r *= 0.55 + 0.45*math.Cos(math.Pi*t)
 	}
 	return r
 }

@@ -206,6 +206,11 @@ func (s *session) runPhase(stdctx context.Context, phase, first, last, offset in
 		}
 		el := time.Since(start)
 		progress(Progress{Phase: phase, Step: i + 1, Steps: last, Loss: loss, Terms: terms, Elapsed: el, ETA: eta(el, i+1-first, last-first)})
+		if phase == 1 && s.o.CurveEvery > 0 && (i+1)%s.o.CurveEvery == 0 {
+			if err := s.recordCurve(i + 1); err != nil {
+				return err
+			}
+		}
 		if time.Since(s.saved) > s.o.CheckpointEvery {
 			if err := s.save(offset + i + 1); err != nil {
 				return err

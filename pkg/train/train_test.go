@@ -23,6 +23,7 @@ func microOptions(dir string) Options {
 	o.Identities, o.TestIdentities = 6, 2
 	o.Phase1Steps, o.Batch, o.Rays = 30, 2, 48
 	o.Phase2Steps, o.SRBatch = 10, 2
+	o.CurveEvery, o.CurveIdentities, o.CurveViews = 10, 2, 1
 	o.Dir = dir
 	o.CheckpointEvery = time.Hour
 	return o
@@ -32,7 +33,8 @@ func microOptions(dir string) Options {
 // and ends exactly where an uninterrupted run ends.
 func TestRunResumesAfterInterruption(t *testing.T) {
 	be := backend.MustNew()
-	full, err := Run(context.Background(), be, microOptions(t.TempDir()), nil)
+	fullDir := t.TempDir()
+	full, err := Run(context.Background(), be, microOptions(fullDir), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,6 +78,25 @@ func TestRunResumesAfterInterruption(t *testing.T) {
 		t.Errorf("resumed latents differ from the uninterrupted run's by %v", worst)
 	}
 	t.Logf("latents of resumed vs uninterrupted run differ by at most %.2g", worst)
+
+	// The learning curve has one point every 10 steps, the interrupted run's included, each as the
+	// uninterrupted run measured it.
+	want, err := ReadCurve(fullDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadCurve(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || len(want) != 3 {
+		t.Fatalf("learning curves of %d and %d points, want 3 (steps 10, 20, 30)", len(got), len(want))
+	}
+	for i := range got {
+		if got[i].Step != 10*(i+1) || math.Abs(got[i].PSNR-want[i].PSNR) > 1e-3 || !(got[i].PSNR > 0) {
+			t.Errorf("curve point %d: step %d PSNR %.4f dB, want step %d and the uninterrupted run's %.4f dB", i, got[i].Step, got[i].PSNR, 10*(i+1), want[i].PSNR)
+		}
+	}
 }
 
 func meanLoss(ps []Progress) float64 {
