@@ -1,4 +1,4 @@
-package metrics
+package facescore
 
 import (
 	"fmt"
@@ -52,7 +52,7 @@ func NewPose() (*Pose, error) {
 func (p *Pose) Estimate(view *fimage.Image) (camera.Camera, error) {
 	c, _, _, err := p.aligner.Camera(view, p.opt)
 	if err != nil {
-		return camera.Camera{}, fmt.Errorf("metrics: pose: %w", err)
+		return camera.Camera{}, fmt.Errorf("facescore: pose: %w", err)
 	}
 	return c, nil
 }

@@ -1,11 +1,4 @@
-// identity.go and pose.go (supp. B, "identity" and "pose accuracy"): identity similarity is the cosine of
-// face-recognition embeddings of the input and a rendered view, after alignment; pose error compares the
-// camera a view was rendered from with the camera estimated back from the rendered image. The official
-// protocol uses ArcFace and Deep3DFaceRecon; pmvi uses the stand-ins of package faces (an ArcFace-style
-// ONNX embedding, dlib landmarks with a 3D template fit), so its numbers are comparable between methods
-// measured here, not with the paper's.
-
-package metrics
+package facescore
 
 import (
 	"fmt"
@@ -22,7 +15,7 @@ import (
 // Cosine returns the cosine similarity of two vectors of the same length (0 when either is zero).
 func Cosine(a, b []float32) float64 {
 	if len(a) != len(b) {
-		panic(fmt.Sprintf("metrics: cosine of vectors of lengths %d and %d", len(a), len(b)))
+		panic(fmt.Sprintf("facescore: cosine of vectors of lengths %d and %d", len(a), len(b)))
 	}
 	var ab, aa, bb float64
 	for i := range a {
@@ -68,7 +61,7 @@ func NewIdentity(b backends.Backend) (*Identity, error) {
 func (m *Identity) Embed(img *fimage.Image) ([]float32, error) {
 	l, _, err := m.aligner.Find(img, m.opt)
 	if err != nil {
-		return nil, fmt.Errorf("metrics: identity: %w", err)
+		return nil, fmt.Errorf("facescore: identity: %w", err)
 	}
 	return m.embedder.Embed(nets.AlignArcFace(img, &l))
 }
