@@ -31,11 +31,9 @@
 //   - Gather: clamps start indices like the forward pass, so GatherSlices at the border has a gradient.
 //   - Rsqrt, Pad, Reverse: missing upstream.
 //
-// # Helpers
-//
-// ResizeBilinear is PyTorch's F.interpolate(mode='bilinear', align_corners=False, antialias=...) for NCHW
-// images, built from constant matrices so its gradient is exact everywhere.
-//
 // Each workaround has a test in upstream_test.go that observes the upstream problem on the pinned GoMLX and
 // fails once it is fixed, so the workaround can be dropped.
+//
+// Graph operations the models need beyond GoMLX's (ResizeBilinear) are not here but in package ops, built
+// from GoMLX ops so that every backend serves them and model code need not import this package.
 package backend

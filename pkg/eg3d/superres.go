@@ -5,7 +5,8 @@ import (
 
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/ml/context"
-	"github.com/pmvi/pmvi/pkg/backend"
+
+	"github.com/pmvi/pmvi/pkg/ops"
 )
 
 // SuperResolution is EG3D's super-resolution module (cfg.SR): the raw image rgb [B,3,H,W] and the feature
@@ -27,8 +28,8 @@ func superResolution(ctx *context.Context, cfg *Config, rgb, features, ws *Node,
 	last := SliceAxis(ws, 1, AxisElem(n-1))
 	blockWS := BroadcastToDims(last, b, 3, cfg.WDim)
 	if h := features.Shape().Dimensions[2]; h != sr.InputResolution && (!sr.ResizeOnlyUp || h < sr.InputResolution) {
-		features = backend.ResizeBilinear(features, sr.InputResolution, sr.InputResolution, sr.Antialias)
-		rgb = backend.ResizeBilinear(rgb, sr.InputResolution, sr.InputResolution, sr.Antialias)
+		features = ops.ResizeBilinear(features, sr.InputResolution, sr.InputResolution, sr.Antialias)
+		rgb = ops.ResizeBilinear(rgb, sr.InputResolution, sr.InputResolution, sr.Antialias)
 	}
 	x, img := features, rgb
 	in, res := cfg.PlaneChannels, features.Shape().Dimensions[2]

@@ -1,4 +1,4 @@
-package backend
+package ops
 
 import (
 	"fmt"
@@ -13,16 +13,16 @@ import (
 //
 // Resampling is separable and linear, so it is done as two constant matrices applied along H and W (Einsum):
 // the gradient is then exact on every backend, unlike GoMLX's Interpolate(...).Bilinear(), whose gradient goes
-// through GatherSlices (see InstallGradients). With antialias, downsampling averages over the footprint of each
+// through GatherSlices (see backend.InstallGradients). With antialias, downsampling averages over the footprint of each
 // output pixel (PyTorch's triangle filter widened by the scale); upsampling is the same either way.
 //
 // It panics (GoMLX style) if x is not rank 4 or a size is not positive.
 func ResizeBilinear(x *Node, outH, outW int, antialias bool) *Node {
 	if x.Rank() != 4 {
-		panic(fmt.Sprintf("backend.ResizeBilinear: x must be NCHW (rank 4), got shape %s", x.Shape()))
+		panic(fmt.Sprintf("ops.ResizeBilinear: x must be NCHW (rank 4), got shape %s", x.Shape()))
 	}
 	if outH <= 0 || outW <= 0 {
-		panic(fmt.Sprintf("backend.ResizeBilinear: output size %dx%d must be positive, x shape %s", outH, outW, x.Shape()))
+		panic(fmt.Sprintf("ops.ResizeBilinear: output size %dx%d must be positive, x shape %s", outH, outW, x.Shape()))
 	}
 	inH, inW := x.Shape().Dim(2), x.Shape().Dim(3)
 	g := x.Graph()

@@ -1,4 +1,4 @@
-package backend
+package ops
 
 import (
 	"fmt"
@@ -7,10 +7,76 @@ import (
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 
-	. "github.com/gomlx/gomlx/pkg/core/graph"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:staticcheck // GoMLX graph code reads best with the dot import.
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+
+	"github.com/pmvi/pmvi/pkg/backend"
 )
+
+// cpuBackend returns pmvi's CPU engine: the tests pick a backend, the package never does.
+func cpuBackend(t testing.TB) backends.Backend {
+	t.Helper()
+	b, err := backend.NewWithConfig("cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// randomTensor returns a float64 tensor of the given dims with values uniform in [-1, 1).
+func randomTensor(rng *rand.Rand, dims ...int) *tensors.Tensor {
+	values := make([]float64, shapes.Make(dtypes.Float64, dims...).Size())
+	for i := range values {
+		values[i] = 2*rng.Float64() - 1
+	}
+	return tensors.FromFlatDataAndDimensions(values, dims...)
+}
+
+func cloneTensor(t *tensors.Tensor) *tensors.Tensor {
+	return tensors.FromFlatDataAndDimensions(tensors.MustCopyFlatData[float64](t), t.Shape().Dimensions...)
+}
+
+func maxAbsDiff(a, b []float64) float64 {
+	var d float64
+	for i := range a {
+		d = max(d, math.Abs(a[i]-b[i]))
+	}
+	return d
+}
+
+// gradTolerance is the largest relative error accepted from finite differences in float64.
+const gradTolerance = 1e-6
+
+// gradientError compares the gradient GoMLX builds for fn at x against central finite differences, on the
+// scalar loss Σ fn(x)·r for a fixed random r (so every output element's gradient path is exercised). It
+// returns the largest error relative to the largest gradient magnitude.
+func gradientError(b backends.Backend, rng *rand.Rand, fn func(x *Node) *Node, x *tensors.Tensor) float64 {
+	r := randomTensor(rng, MustNewExec(b, fn).MustExec1(x).Shape().Dimensions...)
+	lossFn := func(x *Node) *Node { return ReduceAllSum(Mul(fn(x), Const(x.Graph(), r))) }
+	analytic := tensors.MustCopyFlatData[float64](MustNewExec(b, func(x *Node) *Node {
+		return Gradient(lossFn(x), x)[0]
+	}).MustExec1(x))
+	lossExec := MustNewExec(b, lossFn)
+	values := tensors.MustCopyFlatData[float64](x)
+	eval := func(j int, v float64) float64 {
+		saved := values[j]
+		values[j] = v
+		defer func() { values[j] = saved }()
+		in := tensors.FromFlatDataAndDimensions(values, x.Shape().Dimensions...)
+		return lossExec.MustExec1(in).Value().(float64)
+	}
+	const eps = 1e-4
+	var maxErr, maxGrad float64
+	for j, v := range values {
+		numeric := (eval(j, v+eps) - eval(j, v-eps)) / (2 * eps)
+		maxErr = max(maxErr, math.Abs(numeric-analytic[j]))
+		maxGrad = max(maxGrad, math.Abs(numeric))
+	}
+	return maxErr / max(maxGrad, 1e-3)
+}
 
 func resize(b backends.Backend, x *tensors.Tensor, outH, outW int, antialias bool) []float64 {
 	exec := MustNewExec(b, func(x *Node) *Node { return ResizeBilinear(x, outH, outW, antialias) })
@@ -150,8 +216,8 @@ func TestResizeBilinearGradient(t *testing.T) {
 		antialias  bool
 	}{{3, 2, true}, {3, 2, false}, {9, 11, true}, {4, 11, false}} {
 		t.Run(fmt.Sprint(tc), func(t *testing.T) {
-			err := gradientError(t, b, rng, func(in []*Node) *Node {
-				return ResizeBilinear(in[0], tc.outH, tc.outW, tc.antialias)
+			err := gradientError(b, rng, func(x *Node) *Node {
+				return ResizeBilinear(x, tc.outH, tc.outW, tc.antialias)
 			}, randomTensor(rng, 1, 2, 6, 5))
 			if err > gradTolerance {
 				t.Errorf("relative gradient error %.3g", err)
