@@ -14,7 +14,21 @@ import (
 	"github.com/pmvi/pmvi/pkg/fimage"
 )
 
-var regen = flag.Bool("regen", false, "rewrite the golden images in testdata")
+var (
+	regen  = flag.Bool("regen", false, "rewrite the golden images in testdata")
+	figDir = flag.String("figdir", "", "write the pictures the tests draw into this directory, to look at")
+)
+
+// writeFigure writes img as name into -figdir, when it is set.
+func writeFigure(t *testing.T, name string, img image.Image) {
+	t.Helper()
+	if *figDir == "" {
+		return
+	}
+	if err := WritePNG(filepath.Join(*figDir, name), img); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // flat returns a c-channel h x w image filled with v.
 func flat(c, h, w int, v float32) *fimage.Image {

@@ -3,11 +3,12 @@ package figures
 import (
 	"fmt"
 	"image/color"
-	"math"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // Series is one line of a LinePlot.
@@ -27,6 +28,9 @@ var palette = []color.Color{
 }
 
 // LinePlot returns a plot of the series with a legend, e.g. loss histories or the texture-geometry trade-off.
+// Tick labels carry no needless decimals (TidyTicks). The legend never covers a curve when the plot is
+// drawn at least 4 x 2.5 inches: it goes in a corner of the plotting area that every curve leaves free or,
+// when no corner is, above the plotting area under the title.
 func LinePlot(title, xLabel, yLabel string, series ...Series) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, xLabel, yLabel
@@ -55,50 +59,118 @@ func LinePlot(title, xLabel, yLabel string, series ...Series) (*plot.Plot, error
 		p.Legend.Add(s.Name, l)
 	}
 	p.Legend.ThumbnailWidth = vg.Points(20)
-	p.Legend.Top, p.Legend.Left = legendCorner(series)
+	p.X.Tick.Marker, p.Y.Tick.Marker = TidyTicks{}, TidyTicks{}
+	placeLegend(p, series)
 	return p, nil
 }
 
-// legendCorner picks the corner of the plotting area where a legend of len(series) rows covers the fewest
-// points of the lines (sampled along each segment), so that it does not hide the curves; top right on a tie.
-func legendCorner(series []Series) (top, left bool) {
-	xmin, xmax, ymin, ymax := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
-	for _, s := range series {
-		for k := range s.X {
-			xmin, xmax = math.Min(xmin, s.X[k]), math.Max(xmax, s.X[k])
-			ymin, ymax = math.Min(ymin, s.Y[k]), math.Max(ymax, s.Y[k])
+// The legend's placement is decided for the smallest plot it must suit: at least legendMinWidth by
+// legendMinHeight (the notebooks draw 5x3 inches, the scripts 7x4.5 and 7x2.5). A larger plot has a larger
+// plotting area and the same legend, so a corner free at this size stays free.
+const (
+	legendMinWidth  = 4 * vg.Inch
+	legendMinHeight = 2.5 * vg.Inch
+	// legendMargin is the clearance kept between the legend's box and any curve (half a line's width
+	// included), and between the legend and the plotting area when the legend goes above it.
+	legendMargin = 3 // points
+)
+
+// placeLegend puts p's legend (one entry per series) in the first corner of the plotting area, of top
+// right, top left, bottom right and bottom left, that no curve passes through (with legendMargin to spare)
+// when p is drawn legendMinWidth x legendMinHeight or larger. When every corner is taken it puts the legend
+// outside the plotting area: above it, under the title, which gets the room by a larger Title.Padding.
+func placeLegend(p *plot.Plot, series []Series) {
+	if len(series) == 0 {
+		return
+	}
+	c := draw.New(vgimg.NewWith(vgimg.UseWH(legendMinWidth, legendMinHeight), vgimg.UseDPI(72)))
+	data := p.DataCanvas(c)
+	trX, trY := p.Transforms(&data)
+	w, h := legendSize(&p.Legend, series)
+	margin := vg.Points(legendMargin)
+	for _, corner := range [4]struct{ top, left bool }{{true, false}, {true, true}, {false, false}, {false, true}} {
+		box := vg.Rectangle{Min: data.Min, Max: data.Max}
+		if corner.left {
+			box.Max.X = box.Min.X + w
+		} else {
+			box.Min.X = box.Max.X - w
+		}
+		if corner.top {
+			box.Min.Y = box.Max.Y - h
+		} else {
+			box.Max.Y = box.Min.Y + h
+		}
+		box.Min.X, box.Min.Y, box.Max.X, box.Max.Y = box.Min.X-margin, box.Min.Y-margin, box.Max.X+margin, box.Max.Y+margin
+		if !curvesCross(series, box, trX, trY) {
+			p.Legend.Top, p.Legend.Left = corner.top, corner.left
+			return
 		}
 	}
-	// The legend's share of a plot of the usual 6x4 inches: about 40% of the width, 5.5% of the height a row.
-	w, h := 0.4, math.Min(1, 0.055*float64(len(series)))
-	corners := [4][2]bool{{true, false}, {true, true}, {false, false}, {false, true}} // {top, left}
-	best, bestCount := 0, math.MaxInt
-	for c, corner := range corners {
-		count := 0
-		for _, s := range series {
-			for k := 1; k < len(s.X); k++ {
-				for t := 0.0; t < 1; t += 0.05 {
-					x := normalized(s.X[k-1]+t*(s.X[k]-s.X[k-1]), xmin, xmax)
-					y := normalized(s.Y[k-1]+t*(s.Y[k]-s.Y[k-1]), ymin, ymax)
-					inX := (corner[1] && x <= w) || (!corner[1] && x >= 1-w)
-					inY := (corner[0] && y >= 1-h) || (!corner[0] && y <= h)
-					if inX && inY {
-						count++
-					}
-				}
-			}
-		}
-		if count < bestCount {
-			best, bestCount = c, count
-		}
+	// Every corner is taken: above the plotting area. Legend.Draw puts the first entry's top a descent below
+	// the area's top; lift it by the legend's height and a margin, and pad the title by as much again.
+	p.Legend.Top, p.Legend.Left = true, false
+	p.Legend.YOffs += h + margin
+	if p.Title.Text == "" {
+		p.Title.Text = " " // gonum pads only a plot with a title
 	}
-	return corners[best][0], corners[best][1]
+	p.Title.Padding += h + 2*margin
 }
 
-// normalized maps v from [lo, hi] to [0, 1] (0.5 when the range is empty).
-func normalized(v, lo, hi float64) float64 {
-	if hi <= lo {
-		return 0.5
+// legendSize returns the width and height of a legend of one entry per series as gonum's Legend.Draw lays
+// it out: thumbnail, a space and the widest name across; the entries' rows with their padding and a
+// descent and a half of the font down (the first row starts a descent below the top, the last row's text
+// hangs half a descent below its thumbnail).
+func legendSize(l *plot.Legend, series []Series) (w, h vg.Length) {
+	var textW, rowH vg.Length
+	for _, s := range series {
+		r := l.TextStyle.Rectangle(" " + s.Name)
+		textW, rowH = max(textW, r.Max.X), max(rowH, l.TextStyle.Rectangle(s.Name).Max.Y)
 	}
-	return (v - lo) / (hi - lo)
+	n := vg.Length(len(series))
+	return l.ThumbnailWidth + textW, n*rowH + (n-1)*l.Padding + 1.5*l.TextStyle.FontExtents().Descent
+}
+
+// curvesCross reports whether a segment of any series, mapped to the canvas by trX and trY, passes through
+// box (a one-point series: whether its point lies in box).
+func curvesCross(series []Series, box vg.Rectangle, trX, trY func(float64) vg.Length) bool {
+	for _, s := range series {
+		for k := range s.X {
+			a := vg.Point{X: trX(s.X[k]), Y: trY(s.Y[k])}
+			b := a
+			if k > 0 {
+				b = vg.Point{X: trX(s.X[k-1]), Y: trY(s.Y[k-1])}
+			} else if len(s.X) > 1 {
+				continue
+			}
+			if segmentMeetsBox(a, b, box) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// segmentMeetsBox reports whether the segment from a to b has a point in box (Liang-Barsky clipping).
+func segmentMeetsBox(a, b vg.Point, box vg.Rectangle) bool {
+	t0, t1 := 0.0, 1.0
+	d := [2]float64{float64(b.X - a.X), float64(b.Y - a.Y)}
+	lo := [2]float64{float64(box.Min.X - a.X), float64(box.Min.Y - a.Y)}
+	hi := [2]float64{float64(box.Max.X - a.X), float64(box.Max.Y - a.Y)}
+	for k := range 2 {
+		if d[k] == 0 {
+			if lo[k] > 0 || hi[k] < 0 {
+				return false // parallel to this side and outside
+			}
+			continue
+		}
+		ta, tb := lo[k]/d[k], hi[k]/d[k]
+		if ta > tb {
+			ta, tb = tb, ta
+		}
+		t0, t1 = max(t0, ta), min(t1, tb)
+		if t0 > t1 {
+			return false
+		}
+	}
+	return true
 }

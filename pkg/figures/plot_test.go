@@ -2,6 +2,10 @@ package figures
 
 import (
 	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	stddraw "image/draw"
 	"image/png"
 	"testing"
 
@@ -77,10 +81,102 @@ func TestLegendAvoidsTheLines(t *testing.T) {
 		{"dip: the bottom corners are taken", []float64{3, 0.2, 0.2, 3}, true, false},
 	}
 	for _, tt := range tests {
-		series := []Series{{Name: "a", X: x, Y: tt.y}, {Name: "floor", X: []float64{0, 3}, Y: []float64{0, 0}}}
-		top, left := legendCorner(series)
-		if top != tt.top || left != tt.left {
-			t.Errorf("%s: legend top=%v left=%v, want top=%v left=%v", tt.name, top, left, tt.top, tt.left)
+		p, err := LinePlot("", "", "", Series{Name: "a", X: x, Y: tt.y}, Series{Name: "floor", X: []float64{0, 3}, Y: []float64{0, 0}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Legend.Top != tt.top || p.Legend.Left != tt.left {
+			t.Errorf("%s: legend top=%v left=%v, want top=%v left=%v", tt.name, p.Legend.Top, p.Legend.Left, tt.top, tt.left)
 		}
 	}
+}
+
+// cornerSeries returns curves through the top two corners and the bottom right one of [0, 10]², leaving the
+// bottom left free, and with all four a curve through the bottom left too.
+func cornerSeries(all4 bool) []Series {
+	s := []Series{
+		{Name: "along the top", X: []float64{0, 10}, Y: []float64{10, 10}},
+		{Name: "bottom right", X: []float64{7, 10}, Y: []float64{0, 4}},
+		{Name: "across the middle", X: []float64{0, 5, 10}, Y: []float64{5, 6.5, 6}, Dashed: true},
+	}
+	if all4 {
+		s = append(s, Series{Name: "bottom left", X: []float64{0, 3}, Y: []float64{0, 1.5}})
+	}
+	return s
+}
+
+// legendAndCurves draws p at w x h and returns the box around the legend's pixels (where the picture differs
+// from p drawn with an empty legend) and the curves' pixels (those in a series' colour) of that picture.
+func legendAndCurves(t *testing.T, p *plot.Plot, w, h vg.Length) (legend image.Rectangle, curves []image.Point, img *image.NRGBA) {
+	t.Helper()
+	bare := *p
+	bare.Legend = plot.NewLegend()
+	bare.Legend.Top, bare.Legend.Left, bare.Legend.XOffs, bare.Legend.YOffs = p.Legend.Top, p.Legend.Left, p.Legend.XOffs, p.Legend.YOffs
+	draw := func(q *plot.Plot) *image.NRGBA {
+		m, err := PlotImage(q, w, h, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := image.NewNRGBA(m.Bounds())
+		stddraw.Draw(out, out.Rect, m, m.Bounds().Min, stddraw.Src)
+		return out
+	}
+	with, without := draw(p), draw(&bare)
+	for y := with.Rect.Min.Y; y < with.Rect.Max.Y; y++ {
+		for x := with.Rect.Min.X; x < with.Rect.Max.X; x++ {
+			if with.NRGBAAt(x, y) != without.NRGBAAt(x, y) {
+				legend = legend.Union(image.Rect(x, y, x+1, y+1))
+			}
+			c := without.NRGBAAt(x, y)
+			for _, pc := range palette {
+				q := color.NRGBAModel.Convert(pc).(color.NRGBA)
+				if abs(int(c.R)-int(q.R))+abs(int(c.G)-int(q.G))+abs(int(c.B)-int(q.B)) < 60 {
+					curves = append(curves, image.Pt(x, y))
+					break
+				}
+			}
+		}
+	}
+	return legend, curves, with
+}
+
+func abs(v int) int { return max(v, -v) }
+
+// The legend never covers a curve, at any of the sizes plots are drawn at: with three corners taken it goes to
+// the fourth; with all four taken, above the plotting area.
+func TestLegendNeverTouchesACurve(t *testing.T) {
+	for _, all4 := range []bool{false, true} {
+		p, err := LinePlot("corners", "x", "y", cornerSeries(all4)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !all4 && (p.Legend.Top || !p.Legend.Left) {
+			t.Errorf("three corners taken: legend top=%v left=%v, want the bottom left", p.Legend.Top, p.Legend.Left)
+		}
+		for _, size := range [][2]vg.Length{{4 * vg.Inch, 2.5 * vg.Inch}, {5 * vg.Inch, 3 * vg.Inch}, {6 * vg.Inch, 4 * vg.Inch}, {7 * vg.Inch, 2.5 * vg.Inch}} {
+			legend, curves, img := legendAndCurves(t, p, size[0], size[1])
+			writeFigure(t, fmt.Sprintf("legend-%dcorners-%.0fx%.1f.png", 3+btoi(all4), float64(size[0]/vg.Inch), float64(size[1]/vg.Inch)), img)
+			if legend.Empty() || len(curves) == 0 {
+				t.Fatalf("%v: legend %v and %d curve pixels: nothing to compare", size, legend, len(curves))
+			}
+			top := img.Rect.Max.Y
+			for _, c := range curves {
+				top = min(top, c.Y)
+				if c.In(legend) {
+					t.Errorf("all four corners %v, %v: curve pixel %v inside the legend %v", all4, size, c, legend)
+					break
+				}
+			}
+			if all4 && legend.Max.Y > top {
+				t.Errorf("%v: legend %v reaches below the top of the curves (y %d): not above the plotting area", size, legend, top)
+			}
+		}
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
