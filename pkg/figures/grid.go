@@ -15,8 +15,9 @@ import (
 // ErrNoImages is returned for a grid or an animation without a single image.
 var ErrNoImages = errors.New("figures: no images")
 
-// Grid is a table of images with a label per row (on the left) and per column (on top), drawn as one
-// picture: the layout of the paper's comparison figures (rows: inputs or methods; columns: views or stages).
+// Grid is a table of images with a label per row (on the left) and per column (on top), and optionally a
+// caption under each image, drawn as one picture: the layout of the paper's comparison figures (rows: inputs
+// or methods; columns: views or stages; captions: scores).
 // Fill in the fields and call Draw; the zero values of the numeric fields pick sensible defaults.
 type Grid struct {
 	// Rows holds the images row by row. Rows may have different lengths; a nil image leaves its cell
@@ -25,6 +26,11 @@ type Grid struct {
 	// RowLabels and ColLabels label the rows and the columns. Either may be nil; otherwise it has one entry
 	// per row (per column of the longest row), and an empty string leaves that label out.
 	RowLabels, ColLabels []string
+	// Captions holds a caption per cell, drawn centred under its image: a method and its score (e.g.
+	// "PTI 21.3 dB"). Nil means no captions; otherwise it has one entry per row, each nil or with one string
+	// per cell of that row, and an empty string leaves that cell without one. Every row gets a caption line
+	// when any cell has a caption, and a column widens to fit its longest caption.
+	Captions [][]string
 	// CellHeight is the height in pixels every image is scaled to, keeping its aspect ratio. Zero means the
 	// height of the tallest image, so nothing is shrunk.
 	CellHeight int
@@ -38,6 +44,9 @@ type Grid struct {
 
 // Label colours: near-black on the (default white) background.
 var labelColor = color.NRGBA{0x22, 0x22, 0x22, 0xff}
+
+// captionGap is the space in pixels between an image and its caption.
+const captionGap = 2
 
 // Draw lays out the grid and returns it as one image. It returns ErrNoImages when every cell is nil, and an
 // error naming the cell or the label list when they do not fit the rows.
@@ -67,6 +76,14 @@ func (g *Grid) Draw() (*image.NRGBA, error) {
 	}
 	if g.ColLabels != nil && len(g.ColLabels) != cols {
 		return nil, fmt.Errorf("figures: %d column labels for %d columns", len(g.ColLabels), cols)
+	}
+	if g.Captions != nil && len(g.Captions) != len(g.Rows) {
+		return nil, fmt.Errorf("figures: %d rows of captions for %d rows", len(g.Captions), len(g.Rows))
+	}
+	for i, row := range g.Captions {
+		if row != nil && len(row) != len(g.Rows[i]) {
+			return nil, fmt.Errorf("figures: %d captions in row %d of %d images", len(row), i, len(g.Rows[i]))
+		}
 	}
 	cellH := g.CellHeight
 	if cellH <= 0 {
@@ -111,6 +128,16 @@ func (g *Grid) Draw() (*image.NRGBA, error) {
 			topH = ascent + descent + gap
 		}
 	}
+	captionH := 0 // the caption line under every row: a small gap, then the text
+	for _, row := range g.Captions {
+		for j, c := range row {
+			if c != "" {
+				colW[j] = max(colW[j], textWidth(face, c)+ascent/2) // a little air between neighbours
+				captionH = captionGap + ascent + descent
+			}
+		}
+	}
+	rowH := cellH + captionH
 	leftW := 0
 	for _, l := range g.RowLabels {
 		if l != "" {
@@ -121,7 +148,7 @@ func (g *Grid) Draw() (*image.NRGBA, error) {
 	for _, w := range colW {
 		width += w
 	}
-	height := gap + topH + len(g.Rows)*cellH + max(len(g.Rows)-1, 0)*gap + gap
+	height := gap + topH + len(g.Rows)*rowH + max(len(g.Rows)-1, 0)*gap + gap
 
 	out := image.NewNRGBA(image.Rect(0, 0, width, height))
 	bg := g.Background
@@ -140,7 +167,7 @@ func (g *Grid) Draw() (*image.NRGBA, error) {
 		drawText(out, face, labelColor, colX[j]+(colW[j]-textWidth(face, l))/2, gap+ascent, l)
 	}
 	for i, row := range cells {
-		top := gap + topH + i*(cellH+gap)
+		top := gap + topH + i*(rowH+gap)
 		if g.RowLabels != nil {
 			drawText(out, face, labelColor, gap, top+(cellH+ascent-descent)/2, g.RowLabels[i])
 		}
@@ -150,6 +177,11 @@ func (g *Grid) Draw() (*image.NRGBA, error) {
 			}
 			at := image.Pt(colX[j]+(colW[j]-m.Rect.Dx())/2, top)
 			draw.Draw(out, m.Rect.Add(at), m, image.Point{}, draw.Src)
+		}
+		if i < len(g.Captions) {
+			for j, c := range g.Captions[i] {
+				drawText(out, face, labelColor, colX[j]+(colW[j]-textWidth(face, c))/2, top+cellH+captionGap+ascent, c)
+			}
 		}
 	}
 	return out, nil

@@ -166,6 +166,56 @@ func TestGridScalesToCellHeight(t *testing.T) {
 	}
 }
 
+func TestGridCaptions(t *testing.T) {
+	m := flat(1, 40, 40, 0.8) // light grey: no pixel counts as dark
+	plain, err := (&Grid{Rows: [][]*fimage.Image{{m, m}, {m, m}}}).Draw()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &Grid{
+		Rows:     [][]*fimage.Image{{m, m}, {m, m}},
+		Captions: [][]string{{"PTI 21.3 dB", ""}, nil},
+	}
+	out, err := g.Draw()
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFigure(t, "grid-captions.png", out)
+	// One caption line under every row; the first column widened to the caption.
+	extra := out.Rect.Dy() - plain.Rect.Dy()
+	if extra%2 != 0 || extra/2 < 10 || extra/2 > 24 {
+		t.Fatalf("height %d, plain %d: want a caption line of 10 to 24 pixels under each of 2 rows", out.Rect.Dy(), plain.Rect.Dy())
+	}
+	line := extra / 2
+	if out.Rect.Dx() <= plain.Rect.Dx() {
+		t.Errorf("width %d: the first column is not widened for its caption (plain %d)", out.Rect.Dx(), plain.Rect.Dx())
+	}
+	colW := out.Rect.Dx() - 4 - 40 - 4 - 4 // the first column's width
+	for _, tc := range []struct {
+		name string
+		r    image.Rectangle
+		ink  bool
+	}{
+		{"image (0, 0)", image.Rect(4+(colW-40)/2, 4, 4+(colW-40)/2+40, 44), false},
+		{"caption (0, 0)", image.Rect(4, 44, 4+colW, 44+line), true},
+		{"empty caption (0, 1)", image.Rect(4+colW+4, 44, out.Rect.Dx(), 44+line), false},
+		{"row 1's images", image.Rect(0, 44+line+4, out.Rect.Dx(), 44+line+4+40), false},
+		{"row 1 without captions", image.Rect(0, 44+line+4+40, out.Rect.Dx(), out.Rect.Dy()), false},
+	} {
+		if got := countDark(out, tc.r) > 10; got != tc.ink {
+			t.Errorf("%s: ink %v, want %v", tc.name, got, tc.ink)
+		}
+	}
+	// Captions that are all empty take no room.
+	empty, err := (&Grid{Rows: [][]*fimage.Image{{m, m}, {m, m}}, Captions: [][]string{{"", ""}, nil}}).Draw()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if empty.Rect != plain.Rect {
+		t.Errorf("empty captions: size %v, want %v", empty.Rect.Size(), plain.Rect.Size())
+	}
+}
+
 func TestGridErrors(t *testing.T) {
 	m := flat(3, 8, 8, 0)
 	for _, tc := range []struct {
@@ -177,6 +227,8 @@ func TestGridErrors(t *testing.T) {
 		{"two channels", Grid{Rows: [][]*fimage.Image{{m, fimage.New(2, 8, 8)}}}},
 		{"row labels", Grid{Rows: [][]*fimage.Image{{m}}, RowLabels: []string{"a", "b"}}},
 		{"column labels", Grid{Rows: [][]*fimage.Image{{m, m}}, ColLabels: []string{"a"}}},
+		{"caption rows", Grid{Rows: [][]*fimage.Image{{m, m}}, Captions: [][]string{{"a", "b"}, {"c"}}}},
+		{"captions in a row", Grid{Rows: [][]*fimage.Image{{m, m}}, Captions: [][]string{{"a"}}}},
 	} {
 		if _, err := tc.g.Draw(); err == nil {
 			t.Errorf("%s: no error", tc.name)
@@ -214,6 +266,12 @@ func TestGridGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	compareGolden(t, "grid.png", out)
+	g.Captions = [][]string{{"PTI 21.3 dB", "ours 22.0 dB"}, {"2.4-3.1", ""}}
+	g.FontSize = 12
+	if out, err = g.Draw(); err != nil {
+		t.Fatal(err)
+	}
+	compareGolden(t, "grid-captions.png", out)
 }
 
 func compareGolden(t *testing.T, name string, got *image.NRGBA) {
