@@ -1,6 +1,7 @@
 // Package figures turns pmvi's images and numbers into pictures a reader can look at: labelled image grids
-// (the paper's comparison figures), depth maps in a colour map, looping orbit GIFs and gonum/plot charts,
-// with writers for PNG and GIF files.
+// with a caption per image (the paper's comparison figures), depth maps in a colour map with a colour bar in
+// world units, looping orbit GIFs with a palette fitted to each frame, and gonum/plot charts whose tick
+// labels carry no needless decimals and whose legend never covers a curve, with writers for PNG and GIF.
 //
 // It knows nothing about notebooks: the CLI (`pmvi figures`) can write its figures with it, and package
 // kernelext shows the same encodings inline in a GoNB notebook. Everything here is deterministic, so a
