@@ -14,6 +14,18 @@ fi
 
 echo "== go vet"
 go vet ./...
+
+# --- XLA build (scripts/gpu): no GPU or PJRT plugin here, so the -tags xla build never runs in CI; vet it and
+# build pmvi and the test binaries scripts/gpu runs on a GPU, so that path cannot rot. (cgo: go-xla dlopens.)
+echo "== go vet -tags xla; build pmvi and the parity test binaries with -tags xla"
+xla_bin="$(mktemp -d)"
+CGO_ENABLED=1 go vet -tags xla ./...
+CGO_ENABLED=1 go build -tags xla -o "$xla_bin/pmvi" ./cmd/pmvi
+for pkg in backend eg3d invert; do CGO_ENABLED=1 go test -c -tags xla -o "$xla_bin/$pkg.test" "./pkg/$pkg"; done
+# Without a plugin, GOMLX_BACKEND=xla:cuda must fail with one line saying which file goes where.
+(cd pkg/backend && "$xla_bin/backend.test" -test.run '^TestXLAErrorSaysWhatIsMissing$')
+rm -rf "$xla_bin"
+# --- end of the XLA build section
 echo "== go test"
 # The EG3D parity tests read ../shared/fixtures/eg3d when it exists and skip with a reason otherwise.
 # PMVI_NOTEBOOKS=1 makes notebooks/ execute every notebook headless (GoNB kernel on PATH), with every optimization
