@@ -52,6 +52,29 @@ func SynthesisFromPlanes(ctx *context.Context, cfg *Config, planes, ws, c *Node,
 	return out
 }
 
+// PatchSynthesis renders the part of the image of ws [B, NumWS, WDim] at cameras c [B, 25] that a square of
+// side size covers: u, v [size*size] are the patch pixels' normalized image coordinates, row by row. It
+// serves generators without super-resolution (whose image is the neural rendering), for optimizing on random
+// patches of an image; Output.Image, ImageRaw, Depth, Features and WeightsSum are [B, C, size, size]. It panics
+// (GoMLX style) for a generator with super-resolution, whose image depends on the whole feature image.
+func PatchSynthesis(ctx *context.Context, cfg *Config, ws, c, u, v *Node, size int, opts RenderOptions) Output {
+	if cfg.SR.Module != SRNone {
+		panic("eg3d.PatchSynthesis: the generator has super-resolution; patches need the neural rendering to be the image")
+	}
+	planes := Backbone(ctx, cfg, ws, opts.Noise)
+	origins, directions := RaysThrough(c, u, v)
+	r := Render(ctx, cfg, planes, origins, directions, opts)
+	b := ws.Shape().Dimensions[0]
+	toImage := func(x *Node) *Node { // [B, M, C] -> [B, C, size, size]
+		ch := x.Shape().Dimensions[2]
+		return Reshape(TransposeAllAxes(x, 0, 2, 1), b, ch, size, size)
+	}
+	out := Output{Features: toImage(r.Features), Depth: toImage(r.Depth), WeightsSum: toImage(r.WeightsSum), Planes: planes}
+	out.ImageRaw = SliceAxis(out.Features, 1, AxisRange(0, 3))
+	out.Image = out.ImageRaw
+	return out
+}
+
 // Generate is EG3D's forward pass: mapping (conditioned on c, truncated with psi) then synthesis at c.
 func Generate(ctx *context.Context, cfg *Config, z, c *Node, psi float64, opts RenderOptions) Output {
 	return Synthesis(ctx, cfg, Mapping(ctx, cfg, z, c, psi), c, opts)

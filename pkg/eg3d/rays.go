@@ -9,12 +9,6 @@ import (
 // row 0 at the top (camera y points down). It matches camera.Camera.Rays, computed on the device.
 func Rays(c *Node, res int) (origins, directions *Node) {
 	g := c.Graph()
-	b := c.Shape().Dimensions[0]
-	camToWorld := Reshape(SliceAxis(c, 1, AxisRange(0, 16)), b, 4, 4)
-	k := SliceAxis(c, 1, AxisRange(16, 25))
-	at := func(i int) *Node { return Reshape(SliceAxis(k, 1, AxisElem(i)), b, 1) } // [B,1]
-	fx, sk, cx, fy, cy := at(0), at(1), at(2), at(4), at(5)
-
 	u := make([]float32, res*res)
 	v := make([]float32, res*res)
 	for row := 0; row < res; row++ {
@@ -23,8 +17,21 @@ func Rays(c *Node, res int) (origins, directions *Node) {
 			v[row*res+col] = float32((float64(row) + 0.5) / float64(res))
 		}
 	}
-	un := Reshape(Const(g, u), 1, -1)
-	vn := Reshape(Const(g, v), 1, -1)
+	return RaysThrough(c, Const(g, u), Const(g, v))
+}
+
+// RaysThrough returns the rays of cameras c [B, 25] through the image points u, v [M] (normalized image
+// coordinates in [0, 1], x to the right and y down, as EG3D's pixel centres (col+0.5)/res): origins and unit
+// directions [B, M, 3]. Rays is RaysThrough at every pixel centre.
+func RaysThrough(c, u, v *Node) (origins, directions *Node) {
+	b := c.Shape().Dimensions[0]
+	camToWorld := Reshape(SliceAxis(c, 1, AxisRange(0, 16)), b, 4, 4)
+	k := SliceAxis(c, 1, AxisRange(16, 25))
+	at := func(i int) *Node { return Reshape(SliceAxis(k, 1, AxisElem(i)), b, 1) } // [B,1]
+	fx, sk, cx, fy, cy := at(0), at(1), at(2), at(4), at(5)
+
+	un := Reshape(ConvertDType(u, c.DType()), 1, -1)
+	vn := Reshape(ConvertDType(v, c.DType()), 1, -1)
 	// Lift to camera depth 1, intrinsics skew included (EG3D's x_lift, y_lift).
 	xl := Div(Sub(Add(Sub(un, cx), Div(Mul(cy, sk), fy)), Div(Mul(sk, vn), fy)), fx)
 	yl := Div(Sub(vn, cy), fy)
