@@ -174,3 +174,14 @@ func ReadImage(path string) (*Image, error) {
 	}
 	return FromImage(img), nil
 }
+
+// Quantize8 returns the image as an 8-bit PNG would store it and ReadImage read it back: each value rounded
+// to the nearest of 256 levels in [-1, 1] (clamped). Synthetic inputs quantized this way are the same images
+// a user would save and load.
+func (m *Image) Quantize8() *Image {
+	out := m.Clone()
+	for i, v := range out.Pix {
+		out.Pix[i] = float32(to8(v))/127.5 - 1
+	}
+	return out
+}

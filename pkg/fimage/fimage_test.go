@@ -102,3 +102,25 @@ func TestDownsampleAveragesBlocks(t *testing.T) {
 		t.Error("Downsample(3) of a 4x2 image accepted")
 	}
 }
+
+// Quantize8 is exactly a PNG round trip.
+func TestQuantize8IsAPNGRoundTrip(t *testing.T) {
+	m := New(3, 5, 7)
+	for i := range m.Pix {
+		m.Pix[i] = float32(i%41)/20 - 1.03 // includes values just outside [-1, 1]
+	}
+	path := filepath.Join(t.TempDir(), "q.png")
+	if err := WritePNG(path, m); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadImage(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := m.Quantize8()
+	for i := range q.Pix {
+		if q.Pix[i] != back.Pix[i] {
+			t.Fatalf("value %d: Quantize8 %v, PNG round trip %v (from %v)", i, q.Pix[i], back.Pix[i], m.Pix[i])
+		}
+	}
+}

@@ -133,3 +133,58 @@ func depthAt(d *fimage.Image, x, y float64) (float64, bool) {
 	}
 	return nearest, true
 }
+
+// A head on a saturated green background, with a generator-like depth that puts the background on a far
+// wall instead of +Inf: without a foreground the wall's texture (green) is warped next to the head's
+// silhouette in a novel view; KeepForeground with the head's mask leaves no green in V_i.
+func TestForegroundKeepsTheBackgroundOffTheHead(t *testing.T) {
+	const size = 128
+	scene := heads.NewScene(7)
+	scene.Background = heads.Plain(0, 1, 0)
+	in := camera.At(0.3, 0)
+	input := heads.Render(scene, in, size)
+	wall := input.Depth.Clone()
+	for i, d := range wall.Pix {
+		if math.IsInf(float64(d), 1) {
+			wall.Pix[i] = 3.2 // where a generator trained on backgrounds puts them
+		}
+	}
+	green := func(depth *fimage.Image) (frac float64) {
+		w, err := NewWarper(input.RGB, in, depth, QuickOptions().Scale(size/512.0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := w.Warp(camera.At(-0.3, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n, g float64
+		for i, m := range r.Mask.Pix {
+			if m < 0.5 {
+				continue
+			}
+			n++
+			red, grn, blu := r.Visible.Pix[i], r.Visible.Pix[size*size+i], r.Visible.Pix[2*size*size+i]
+			if grn > 0.5 && red < 0 && blu < 0 { // mostly background green (>= 75% green, < 50% red and blue)
+				g++
+			}
+		}
+		return g / n
+	}
+	kept, err := KeepForeground(wall, input.Mask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	without, with := green(wall), green(kept)
+	t.Logf("green pixels in V_i's mask at yaw -0.3: %.2f%% with the far wall, %.3f%% with the foreground kept", 100*without, 100*with)
+	if without < 0.01 {
+		t.Errorf("negative control: the far wall put only %.3f%% green into V_i; the test no longer sees the problem", 100*without)
+	}
+	if with > 0.001 {
+		t.Errorf("%.3f%% of V_i is background green with the foreground kept, want < 0.1%%", 100*with)
+	}
+
+	if _, err := KeepForeground(wall, fimage.New(3, size, size)); err == nil {
+		t.Error("a 3-channel foreground was accepted")
+	}
+}

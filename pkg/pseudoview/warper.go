@@ -3,6 +3,7 @@ package pseudoview
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/pmvi/pmvi/pkg/camera"
 	"github.com/pmvi/pmvi/pkg/fimage"
@@ -77,4 +78,38 @@ func (w *Warper) Warp(cam camera.Camera) (*mesh.Rendering, error) {
 		return w.Points.Render(cam, w.width, w.height, w.opts.Splat)
 	}
 	return w.Mesh.Render(w.Texture, cam, w.width, w.height)
+}
+
+// KeepForeground returns depth with every pixel outside the foreground set to +Inf (no surface), so that the
+// mesh, its visibility and the warped texture cover the subject only and the input's background never
+// becomes texture on the subject's silhouette. foreground has one channel in [0, 1] at any resolution with
+// depth's aspect (it is resampled to depth's size); a depth pixel counts as foreground where it is >= 0.5.
+func KeepForeground(depth, foreground *fimage.Image) (*fimage.Image, error) {
+	if depth == nil || depth.C != 1 {
+		return nil, fmt.Errorf("pseudoview: depth must have 1 channel, got %s", describe(depth))
+	}
+	if foreground == nil || foreground.C != 1 {
+		return nil, fmt.Errorf("pseudoview: foreground must have 1 channel, got %s", describe(foreground))
+	}
+	if err := foreground.CheckFinite("foreground"); err != nil {
+		return nil, fmt.Errorf("pseudoview: %w", err)
+	}
+	fg := foreground
+	if !fg.SameSize(depth) {
+		if fg.H%depth.H == 0 && fg.W%depth.W == 0 && fg.H/depth.H == fg.W/depth.W {
+			var err error
+			if fg, err = fg.Downsample(fg.H / depth.H); err != nil {
+				return nil, fmt.Errorf("pseudoview: foreground: %w", err)
+			}
+		} else {
+			fg = fg.Resize(depth.H, depth.W)
+		}
+	}
+	out := depth.Clone()
+	for i, f := range fg.Pix {
+		if f < 0.5 {
+			out.Pix[i] = float32(math.Inf(1))
+		}
+	}
+	return out, nil
 }
