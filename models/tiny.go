@@ -4,6 +4,8 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/pmvi/pmvi/pkg/checkpoint/safetensors"
 	"github.com/pmvi/pmvi/pkg/eg3d"
@@ -55,11 +57,45 @@ func TinyInfo() (Info, error) {
 	return info, nil
 }
 
-// Load returns the generator a command's --network names: the embedded model for "tiny", otherwise an
-// official EG3D .pkl or a pmvi .safetensors checkpoint at that path.
+// DefaultName is the embedded model commands use when no --network is given.
+const DefaultName = TinyName
+
+// embedded are the embedded models by name: the generator and its sidecar.
+var embedded = map[string]func() (*eg3d.Generator, error){TinyName: Tiny}
+
+// infos are the embedded models' sidecars by name.
+var infos = map[string]func() (Info, error){TinyName: TinyInfo}
+
+// InfoOf returns the sidecar of the embedded model name (how it was trained, its identity split).
+func InfoOf(name string) (Info, error) {
+	info, ok := infos[name]
+	if !ok {
+		return Info{}, fmt.Errorf("models: %q is not an embedded model (%s)", name, Names())
+	}
+	return info()
+}
+
+// IsEmbedded reports whether name names an embedded model.
+func IsEmbedded(name string) bool { _, ok := embedded[name]; return ok }
+
+// Names lists the embedded models' names for help texts, e.g. "tiny".
+func Names() string {
+	var names []string
+	for n := range embedded {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// Load returns the generator a command's --network names: an embedded model by name, otherwise an official
+// EG3D .pkl or a pmvi .safetensors checkpoint at that path.
 func Load(network string) (*eg3d.Generator, error) {
-	if network == TinyName {
-		return Tiny()
+	if load, ok := embedded[network]; ok {
+		return load()
+	}
+	if network == "" {
+		return nil, fmt.Errorf("models: no network named (embedded: %s, or a .pkl / .safetensors path)", Names())
 	}
 	return eg3d.Load(network)
 }

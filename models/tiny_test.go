@@ -157,8 +157,9 @@ func TestTinyInvertsHeldOutIdentities(t *testing.T) {
 		cam := pose.Camera()
 		input := heads.Render(scene, cam, g.Config.ImageResolution)
 		var last invert.Step
-		w, err := invert.ProjectW(context.Background(), be, g, invert.Target{Image: input.RGB, Camera: cam}, opts,
-			invert.Losses{Weights: opts.WLoss}, func(s invert.Step) error { last = s; return nil })
+		in := invert.Inversion{Backend: be, Generator: g, Target: invert.Target{Image: input.RGB, Camera: cam}, Options: opts,
+			Progress: func(s invert.Step) error { last = s; return nil }}
+		w, err := in.ProjectW(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,25 +25,32 @@ import (
 func runDemo(args []string, stdout, stderr io.Writer) error {
 	const summary = "invert a held-out head with the embedded model through every stage and write the figures"
 	fs := newFlags("demo", summary, stderr)
-	out := fs.String("out", "figures", "where to write demo-*.png and demo-orbit.gif")
+	network := fs.String("network", models.DefaultName, "embedded model: "+models.Names())
+	out := fs.String("out", "out/demo", "where to write demo-*.png, demo-orbit.gif and the run's stages (rerun to reuse them)")
 	index := fs.Int("head", 0, "which held-out test identity of the embedded model to invert")
 	yaw := fs.Float64("yaw", 0.25, "input camera yaw offset, radians")
 	pitch := fs.Float64("pitch", -0.05, "input camera pitch offset, radians")
-	paper := fs.Bool("paper", false, "the paper's step counts (500/500/3000) instead of the quick preset")
-	steps := fs.Int("steps", 0, "override the step count of every stage (0: the preset's)")
+	flags := addInversionFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	g, err := models.Tiny()
+	if !models.IsEmbedded(*network) {
+		return fmt.Errorf("--network %q: the demo needs an embedded model (%s), whose held-out heads it knows", *network, models.Names())
+	}
+	g, err := models.Load(*network)
 	if err != nil {
 		return err
 	}
-	info, err := models.TinyInfo()
+	info, err := models.InfoOf(*network)
 	if err != nil {
 		return err
 	}
 	if *index < 0 || *index >= len(info.TestIdentities) {
 		return fmt.Errorf("--head %d: the embedded model has %d held-out identities", *index, len(info.TestIdentities))
+	}
+	opts, preset, perceptual, err := flags.options()
+	if err != nil {
+		return err
 	}
 	be, err := backend.New()
 	if err != nil {
@@ -52,31 +59,21 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	cfg := &g.Config
 	scene := heads.Scene{Identity: heads.NewIdentity(info.TestIdentities[*index]), Background: heads.Plain(1, 1, 1)}
 	cam := camera.At(*yaw, *pitch)
-	input := heads.Render(scene, cam, cfg.ImageResolution)
-	opts := invert.QuickOptions()
-	if *paper {
-		opts = invert.PaperOptions()
-	}
-	if *steps < 0 {
-		return fmt.Errorf("--steps %d: want a positive count", *steps)
-	}
-	if *steps > 0 {
-		opts.WSteps, opts.PTISteps, opts.FinalSteps = *steps, *steps, *steps
-	}
-	fmt.Fprintf(stdout, "inverting held-out head %d (seed %d) seen from yaw %.2f, pitch %.2f with the embedded %dx%d model\n",
-		*index, scene.Identity.Seed, *yaw, *pitch, cfg.ImageResolution, cfg.ImageResolution)
+	input := heads.Render(scene, cam, cfg.ImageResolution).RGB.Quantize8()
+	fmt.Fprintf(stdout, "inverting held-out head %d (seed %d) seen from yaw %.2f, pitch %.2f with the embedded %s model (%dx%d), preset %s\n",
+		*index, scene.Identity.Seed, *yaw, *pitch, *network, cfg.ImageResolution, cfg.ImageResolution, preset)
 	stdctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	start := time.Now()
-	bar := newProgressBar(stderr)
-	res, err := invert.Run(stdctx, be, g, invert.Target{Image: input.RGB, Camera: cam}, opts, nil, bar.Step)
+	p := &invert.Pipeline{
+		Inversion: invert.Inversion{Backend: be, Generator: g, Target: invert.Target{Image: input, Camera: cam}, Options: opts, Progress: newProgressBar(stderr).Step},
+		Workspace: invert.Workspace{Dir: filepath.Join(*out, "run")}, Network: *network, Preset: preset, PerceptualName: perceptual,
+	}
+	res, err := p.Run(stdctx, invert.MethodOurs)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return err
-	}
-	d := demo{be: be, g: g, res: res, scene: scene, cam: cam, input: input.RGB, render: opts.Render, out: *out}
+	d := demo{be: be, g: g, res: res, scene: scene, cam: cam, input: input, render: opts.Render, out: *out}
 	files, err := d.write()
 	if err != nil {
 		return err
@@ -106,11 +103,11 @@ type demo struct {
 
 func (d *demo) write() ([]string, error) {
 	be := d.be
-	ws := d.res.W.WS
+	ws := d.res.WS()
 	runners := map[string]*eg3d.Runner{
 		"W+":   eg3d.NewRunner(d.g, be),
 		"PTI":  eg3d.NewRunner(d.res.PTI.Generator, be),
-		"ours": eg3d.NewRunner(d.res.Final.Generator, be),
+		"ours": eg3d.NewRunner(d.res.Generator, be),
 	}
 	at := func(name string, c camera.Camera) (*eg3d.Images, error) { return runners[name].Render(ws, c, d.render) }
 	var files []string

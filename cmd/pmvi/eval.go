@@ -21,14 +21,14 @@ import (
 func runEval(args []string, stdout, stderr io.Writer) error {
 	const summary = "the synthetic benchmark: invert held-out heads with each method, score against ground truth, tabulate"
 	fs := newFlags("eval", summary, stderr)
-	methods := fs.String("methods", "pti,ours,densityreg", "methods to compare: pti, ours, densityreg, and w (W+ alone on the untuned generator, a reference)")
+	network := fs.String("network", models.DefaultName, "embedded model whose held-out heads are inverted: "+models.Names())
+	methods := fs.String("methods", "pti,ours,densityreg", "methods to compare: ours, pti, ptilong (PTI as long as stage 3), densityreg, w (W+ alone)")
 	cases := fs.Int("cases", 16, "held-out heads to evaluate (the embedded model's test identities, in order)")
 	variant := fs.String("variant", "clean", "head variant: clean, hand, glasses, earrings, hat, trinkets, extreme-pose")
 	shard := fs.String("shard", "0/1", "run only cases i, i+n, i+2n... of shard i/n (for job arrays); every shard merges what exists")
-	curveEvery := fs.Int("curve-every", 0, "sample trade-off curves every n steps (0: none)")
-	paper := fs.Bool("paper", false, "the paper's step counts (500/500/3000) instead of the quick preset")
+	curveEvery := fs.Int("curve-every", 0, "sample trade-off curves every n steps of every stage (0: none)")
 	finalFrom := fs.String("final-from", "tuned", "generator stage 3 starts from: tuned (the paper) or original (the official code)")
-	steps := fs.String("steps", "", "W+,PTI,final step counts, e.g. 150,1000,300 (overrides the preset's; density regularization runs the final count)")
+	flags := addInversionFlags(fs)
 	out := fs.String("out", "", "results directory: one JSON per case, table.md, table.csv, curves.csv (required)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -49,11 +49,25 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	g, err := models.Tiny()
+	opts, preset, perceptual, err := flags.options()
 	if err != nil {
 		return err
 	}
-	info, err := models.TinyInfo()
+	switch *finalFrom {
+	case "tuned":
+	case "original":
+		opts.FinalFrom = invert.FromOriginal
+	default:
+		return fmt.Errorf("--final-from %q: want tuned or original", *finalFrom)
+	}
+	if !models.IsEmbedded(*network) {
+		return fmt.Errorf("--network %q: the benchmark needs an embedded model (%s), whose held-out heads it knows", *network, models.Names())
+	}
+	g, err := models.Load(*network)
+	if err != nil {
+		return err
+	}
+	info, err := models.InfoOf(*network)
 	if err != nil {
 		return err
 	}
@@ -65,22 +79,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	suite := benchmark.Standard(g, info.TestIdentities[:*cases], v)
-	opts := benchmark.Options{Invert: invert.QuickOptions(), Methods: ms, CurveEvery: *curveEvery}
-	if *paper {
-		opts.Invert = invert.PaperOptions()
-	}
-	switch *finalFrom {
-	case "tuned":
-	case "original":
-		opts.Invert.FinalFrom = invert.FromOriginal
-	default:
-		return fmt.Errorf("--final-from %q: want tuned or original", *finalFrom)
-	}
-	if *steps != "" {
-		if opts.Invert, err = withSteps(opts.Invert, *steps); err != nil {
-			return err
-		}
-	}
+	bo := benchmark.Options{Invert: opts, Methods: ms, CurveEvery: *curveEvery, Network: *network, Preset: preset, PerceptualName: perceptual}
 	stdctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	bar := newProgressBar(stderr)
@@ -93,7 +92,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		r, err := benchmark.RunCase(stdctx, be, g, c, opts, bar.Step)
+		r, err := benchmark.RunCase(stdctx, be, g, c, bo, bar.Step)
 		if err != nil {
 			return fmt.Errorf("case %d: %w (finished cases are saved; rerun to continue)", i, err)
 		}
@@ -102,25 +101,6 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return writeTables(*out, ms, stdout)
-}
-
-// withSteps sets o's stage lengths from "W,PTI,FINAL" (the density-regularized tuning runs as long as the
-// final stage, so that the two compare at equal cost).
-func withSteps(o invert.Options, s string) (invert.Options, error) {
-	parts := strings.Split(s, ",")
-	if len(parts) != 3 {
-		return o, fmt.Errorf("--steps %q: want three counts W+,PTI,final, e.g. 150,1000,300", s)
-	}
-	var n [3]int
-	for i, p := range parts {
-		v, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil || v < 0 {
-			return o, fmt.Errorf("--steps %q: %q is not a step count", s, p)
-		}
-		n[i] = v
-	}
-	o.WSteps, o.PTISteps, o.FinalSteps, o.DensitySteps = n[0], n[1], n[2], n[2]
-	return o, nil
 }
 
 // writeTables merges every case result in dir into table.md, table.csv and curves.csv.

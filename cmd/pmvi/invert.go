@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/pmvi/pmvi/models"
 	"io"
 	"os"
 	"os/signal"
@@ -14,58 +13,75 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/pmvi/pmvi/models"
 	"github.com/pmvi/pmvi/pkg/align"
 	"github.com/pmvi/pmvi/pkg/backend"
 	"github.com/pmvi/pmvi/pkg/camera"
 	"github.com/pmvi/pmvi/pkg/checkpoint/npy"
 	"github.com/pmvi/pmvi/pkg/eg3d"
+	"github.com/pmvi/pmvi/pkg/export"
 	"github.com/pmvi/pmvi/pkg/fimage"
 	"github.com/pmvi/pmvi/pkg/invert"
 )
 
 func runInvert(args []string, stdout, stderr io.Writer) error {
-	const summary = "invert an image: W+ optimization (w) and pivotal tuning (pti)"
+	const summary = "invert an image with the paper's method (W+, PTI, pseudo multi-views, final optimization) and write its novel views"
 	fs := newFlags("invert", summary, stderr)
-	network := fs.String("network", "", "generator: tiny (the embedded model), an official EG3D .pkl or a pmvi .safetensors checkpoint (required)")
-	image := fs.String("image", "", "input: an aligned image (PNG/JPEG or .npy [1,3,H,W] in [-1,1]) with --camera or --yaw/--pitch, or a photo to align first (required)")
-	camFile := fs.String("camera", "", "input camera: .npy or JSON array of 25 floats, or an EG3D dataset.json")
-	yaw := fs.Float64("yaw", 0, "input camera yaw offset, radians")
-	pitch := fs.Float64("pitch", 0, "input camera pitch offset, radians")
-	stages := fs.String("stages", "w,pti", "stages to run, in order: w, pti")
-	steps := fs.Int("steps", 0, "steps of every listed stage (default: the paper's 500 each)")
-	quick := fs.Bool("quick", false, "the quick preset (150 steps per stage) instead of the paper's settings")
-	seed := fs.Int64("seed", 0, "random seed")
-	resume := fs.Bool("resume", false, "load the stages already finished in --out instead of recomputing them")
-	out := fs.String("out", "", "output directory (required)")
+	network := fs.String("network", models.DefaultName, "generator: "+models.Names()+" (embedded), an official EG3D .pkl or a pmvi .safetensors checkpoint")
+	image := fs.String("image", "", "input: an aligned image (PNG/JPEG, or .npy [1,3,H,W] in [-1,1]) with --camera or --yaw/--pitch, or a photo to align first (required)")
+	camFile := fs.String("camera", "", "input camera: .npy or JSON array of 25 floats, or an EG3D dataset.json (the entry named like the image)")
+	yaw := fs.Float64("yaw", 0, "input camera yaw offset from the frontal view, radians")
+	pitch := fs.Float64("pitch", 0, "input camera pitch offset from the frontal view, radians")
+	method := fs.String("method", string(invert.MethodOurs), "ours (the paper's method), pti, w, densityreg or ptilong")
+	stages := fs.String("stages", "", "a prefix of the chain instead of --method: w | w,pti | w,pti,final")
+	trajectory := fs.String("trajectory", "eval", "novel views: eval (the paper's 5 evaluation cameras), orbit (the official 30-view orbit) or a count N on an ellipse")
+	yawRange := fs.Float64("yaw-range", 0.35, "with --trajectory N: the ellipse's yaw half-range, radians")
+	pitchRange := fs.Float64("pitch-range", 0.25, "with --trajectory N: the ellipse's pitch half-range, radians")
+	pseudoViews := fs.Int("pseudo-views", 30, "pseudo views along the official orbit's path (30: the official orbit itself)")
+	orbit := fs.Bool("orbit", true, "write orbit.gif (40 renders of the final generator)")
+	flags := addInversionFlags(fs)
+	out := fs.String("out", "", "output directory; rerunning with the same --out continues where a run stopped (required)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *network == "" || *image == "" || *out == "" {
-		fmt.Fprintln(fs.Output(), "pmvi invert: --network, --image and --out are required (-h for help)")
+	if *image == "" || *out == "" {
+		fmt.Fprintln(fs.Output(), "pmvi invert: --image and --out are required (-h for help)")
 		return errUsage
 	}
-	want, err := parseStages(*stages)
+	m, err := invert.ParseMethod(*method)
 	if err != nil {
 		return err
 	}
-	opts := invert.PaperOptions()
-	if *quick {
-		opts = invert.QuickOptions()
+	if *stages != "" {
+		if m, err = invert.MethodOfStages(*stages); err != nil {
+			return err
+		}
 	}
-	if *steps < 0 {
-		return fmt.Errorf("--steps %d: want a positive count", *steps)
+	opts, preset, perceptual, err := flags.options()
+	if err != nil {
+		return err
 	}
-	if *steps > 0 {
-		opts.WSteps, opts.PTISteps = *steps, *steps
+	cams, err := export.Trajectory(*trajectory, *yawRange, *pitchRange)
+	if err != nil {
+		return err
 	}
-	opts.Seed = *seed
+	switch {
+	case *pseudoViews < 1 || *pseudoViews > 360:
+		return fmt.Errorf("--pseudo-views %d: want 1 to 360", *pseudoViews)
+	case *pseudoViews != 30:
+		opts.Trajectory = camera.Cameras(camera.Ellipse(*pseudoViews, 0.35, 0.25, -0.05))
+	}
 	g, err := models.Load(*network)
 	if err != nil {
 		return err
 	}
 	posed := *camFile != ""
 	fs.Visit(func(f *flag.Flag) { posed = posed || f.Name == "yaw" || f.Name == "pitch" })
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
 	var target invert.Target
 	switch {
 	case posed:
@@ -78,84 +94,82 @@ func runInvert(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return err
-	}
 	be, err := backend.New()
 	if err != nil {
 		return err
 	}
 	stdctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	losses := invert.Losses{Weights: opts.WLoss}
-	csv := &lossLog{}
-	bar := newProgressBar(stderr)
-	cb := func(s invert.Step) error { csv.add(s); return bar.Step(s) }
-	ws := invert.Workspace{Dir: *out}
-	if !*resume {
-		for _, f := range []string{"latent.npy", "w.json", "generator.safetensors", "pti.json"} {
-			os.Remove(filepath.Join(*out, f)) // a fresh run must not pick up an old run's stages
-		}
+	p := &invert.Pipeline{
+		Inversion: invert.Inversion{Backend: be, Generator: g, Target: target, Options: opts, Progress: newProgressBar(stderr).Step},
+		Workspace: invert.Workspace{Dir: *out}, Network: networkName(*network), Preset: preset, PerceptualName: perceptual,
 	}
-	var w *invert.WResult
-	if want["w"] {
-		w, err = ws.W(func() (*invert.WResult, error) { return invert.ProjectW(stdctx, be, g, target, opts, losses, cb) })
-	} else {
-		var latent *tensors.Tensor
-		if latent, err = readLatent(filepath.Join(*out, "latent.npy"), &g.Config); err != nil {
-			return fmt.Errorf("%w (the pti stage needs the w stage's latent.npy in --out)", err)
-		}
-		w = &invert.WResult{WS: latent}
-	}
+	fmt.Fprintf(stdout, "inverting %s with %s (%dx%d), method %s, preset %s, losses %s\n", *image, p.Network,
+		g.Config.ImageResolution, g.Config.ImageResolution, m, preset, lossSummary(opts, perceptual))
+	res, err := p.Run(stdctx, m)
 	if err != nil {
-		return interrupted(err, stdout, *out, csv)
-	}
-	final := g
-	if want["pti"] {
-		pti, err := ws.PTI(func() (*invert.PTIResult, error) {
-			return invert.TunePTI(stdctx, be, g, w.WS, target, opts, invert.Losses{Weights: opts.PTILoss}, cb)
-		})
-		if err != nil {
-			return interrupted(err, stdout, *out, csv)
+		if errors.Is(err, context.Canceled) {
+			fmt.Fprintf(stdout, "\ninterrupted: finished stages are in %s; run the same command again to continue\n", *out)
 		}
-		final = pti.Generator
-	}
-	if err := csv.write(filepath.Join(*out, "losses.csv")); err != nil {
 		return err
 	}
-	imgs, err := eg3d.NewRunner(final, be).Render(w.WS, target.Camera, opts.Render)
+	return writeInversion(*out, be, res, target, cams, *orbit, opts.Render, stdout)
+}
+
+// writeInversion writes what a user keeps of a finished run: losses.csv, the render at the input camera, the
+// novel views along cams with their cameras and depth, the orbit, and the pseudo views.
+func writeInversion(dir string, be backends.Backend, res *invert.Result, target invert.Target, cams []camera.Camera, orbit bool, render eg3d.RenderOptions, stdout io.Writer) error {
+	if err := writeLosses(filepath.Join(dir, "losses.csv"), res); err != nil {
+		return err
+	}
+	r := eg3d.NewRunner(res.Generator, be)
+	at, err := r.Render(res.WS(), target.Camera, render)
 	if err != nil {
 		return err
 	}
-	m := imgs.Image
+	m := at.Image
 	if err := errors.Join(
-		npy.WriteFloat32(filepath.Join(*out, "render.npy"), m.Pix, 1, m.C, m.H, m.W),
-		fimage.WritePNG(filepath.Join(*out, "render.png"), m)); err != nil {
+		npy.WriteFloat32(filepath.Join(dir, "render.npy"), m.Pix, 1, m.C, m.H, m.W),
+		fimage.WritePNG(filepath.Join(dir, "render.png"), m)); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote latent.npy, %srender.npy, render.png, losses.csv to %s\n", map[bool]string{true: "generator.safetensors, "}[want["pti"]], *out)
+	if _, err := export.NovelViews(dir, r, res.WS(), cams, render); err != nil {
+		return err
+	}
+	if orbit {
+		if err := export.Orbit(dir, r, res.WS(), render); err != nil {
+			return err
+		}
+	}
+	if res.Views != nil {
+		if err := export.PseudoViews(dir, res.Views); err != nil {
+			return err
+		}
+	}
+	files := append([]string{"run.json", "latent.npy", "losses.csv", "render.png"}, export.Files(dir)...)
+	for _, f := range []string{"generator.safetensors", "final.safetensors", "densityreg.safetensors", "ptilong.safetensors"} {
+		if exists(filepath.Join(dir, f)) {
+			files = append(files, f)
+		}
+	}
+	fmt.Fprintf(stdout, "wrote to %s: %s\n", dir, strings.Join(files, ", "))
 	return nil
 }
 
-// interrupted reports a stage that stopped early: the stages finished before it are saved in dir.
-func interrupted(err error, stdout io.Writer, dir string, csv *lossLog) error {
-	if errors.Is(err, context.Canceled) {
-		csv.write(filepath.Join(dir, "losses.csv"))
-		fmt.Fprintf(stdout, "\ninterrupted: finished stages and losses.csv are in %s (rerun with --resume to continue)\n", dir)
+// lossSummary says which losses the stages use.
+func lossSummary(o invert.Options, perceptual string) string {
+	if perceptual == "" {
+		return fmt.Sprintf("%s (no LPIPS weights: see --lpips)", o.PTILoss)
 	}
-	return err
+	return fmt.Sprintf("W+ %s, then %s (%s)", o.WLoss, o.PTILoss, perceptual)
 }
 
-func parseStages(s string) (map[string]bool, error) {
-	want := map[string]bool{}
-	for _, st := range strings.Split(s, ",") {
-		st = strings.TrimSpace(st)
-		if st != "w" && st != "pti" {
-			return nil, fmt.Errorf("--stages %q: unknown stage %q, want w and/or pti", s, st)
-		}
-		want[st] = true
+// networkName is how run.json names a --network: embedded models by name, files by base name.
+func networkName(network string) string {
+	if models.IsEmbedded(network) {
+		return network
 	}
-	return want, nil
+	return filepath.Base(network)
 }
 
 // alignTarget aligns a photo (no camera given): EG3D's crop, resized to the generator's resolution, with the
@@ -170,6 +184,9 @@ func alignTarget(path, dir string, cfg *eg3d.Config, stdout io.Writer) (invert.T
 	}
 	yaw, pitch := res.Camera.YawPitch()
 	fmt.Fprintf(stdout, "aligned %s: camera yaw %.3f pitch %.3f rad (aligned.png, aligned-overlay.png in %s)\n", path, yaw, pitch, dir)
+	for _, w := range res.Warnings {
+		fmt.Fprintln(stdout, "warning:", w)
+	}
 	img := res.Aligned
 	if img.H != cfg.ImageResolution {
 		if img.H%cfg.ImageResolution == 0 {
@@ -191,7 +208,10 @@ func readTarget(imagePath, camPath string, yaw, pitch float64, cfg *eg3d.Config)
 		return invert.Target{}, err
 	}
 	if img.H != cfg.ImageResolution || img.W != cfg.ImageResolution {
-		return invert.Target{}, fmt.Errorf("--image %s is %dx%d, the generator makes %dx%d images (align and crop photos first)", imagePath, img.W, img.H, cfg.ImageResolution, cfg.ImageResolution)
+		return invert.Target{}, fmt.Errorf("--image %s is %dx%d, the generator makes %dx%d images (align and crop photos first: pass the photo without --yaw/--pitch/--camera)", imagePath, img.W, img.H, cfg.ImageResolution, cfg.ImageResolution)
+	}
+	if err := img.CheckFinite("--image " + imagePath); err != nil {
+		return invert.Target{}, err
 	}
 	cam := camera.At(yaw, pitch)
 	if camPath != "" {
@@ -218,35 +238,44 @@ func exists(path string) bool {
 	return err == nil
 }
 
-// lossLog collects every step's losses for losses.csv.
-type lossLog struct {
-	rows  []invert.Step
-	terms map[string]bool
-}
-
-func (l *lossLog) add(s invert.Step) {
-	if l.terms == nil {
-		l.terms = map[string]bool{}
+// writeLosses writes every step's loss of every stage of res (loaded stages included) as CSV.
+func writeLosses(path string, res *invert.Result) error {
+	type row struct {
+		stage invert.Stage
+		rec   invert.Record
 	}
-	for k := range s.Terms {
-		l.terms[k] = true
+	var rows []row
+	add := func(st invert.Stage, h []invert.Record) {
+		for _, r := range h {
+			rows = append(rows, row{st, r})
+		}
 	}
-	s.Render = nil
-	l.rows = append(l.rows, s)
-}
-
-func (l *lossLog) write(path string) error {
+	if res.W != nil {
+		add(invert.StageW, res.W.History)
+	}
+	if res.PTI != nil {
+		add(invert.StagePTI, res.PTI.History)
+	}
+	if res.Final != nil {
+		add(res.Method.Stages()[len(res.Method.Stages())-1], res.Final.History)
+	}
+	terms := map[string]bool{}
+	for _, r := range rows {
+		for k := range r.rec.Terms {
+			terms[k] = true
+		}
+	}
 	var names []string
-	for k := range l.terms {
+	for k := range terms {
 		names = append(names, k)
 	}
 	sort.Strings(names)
 	var b strings.Builder
-	fmt.Fprintf(&b, "stage,step,loss,lr,%s\n", strings.Join(names, ","))
-	for _, s := range l.rows {
-		fmt.Fprintf(&b, "%s,%d,%g,%g", s.Stage, s.Step, s.Loss, s.LearningRate)
+	fmt.Fprintf(&b, "stage,step,loss,%s\n", strings.Join(names, ","))
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%s,%d,%g", r.stage, r.rec.Step, r.rec.Loss)
 		for _, n := range names {
-			if v, ok := s.Terms[n]; ok {
+			if v, ok := r.rec.Terms[n]; ok {
 				fmt.Fprintf(&b, ",%g", v)
 			} else {
 				b.WriteString(",")

@@ -53,7 +53,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch {
 	case err == nil:
 		return 0
-	case errors.Is(err, errUsage) || errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, flag.ErrHelp): // -h printed the flags
+		return 0
+	case errors.Is(err, errUsage):
 		return 2
 	default:
 		fmt.Fprintf(stderr, "pmvi %s: %v\n", args[0], err)
@@ -100,6 +102,9 @@ func newFlags(name, summary string, out io.Writer) *flag.FlagSet {
 // parse parses flags and rejects stray arguments.
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
 		return errUsage
 	}
 	if fs.NArg() > 0 {

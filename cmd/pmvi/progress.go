@@ -29,7 +29,15 @@ func (p *progressBar) Step(s invert.Step) error {
 	const width = 24
 	filled := width * s.Step / max(1, s.Steps)
 	bar := strings.Repeat("=", filled) + strings.Repeat(" ", width-filled)
-	fmt.Fprintf(p.w, "\r%-6s [%s] %4d/%-4d loss %.4g  %s  ETA %s ", s.Stage, bar, s.Step, s.Steps, s.Loss,
+	stage := string(s.Stage)
+	if s.StageCount > 0 {
+		stage = fmt.Sprintf("%d/%d %s", s.StageIndex, s.StageCount, s.Stage)
+	}
+	loss := fmt.Sprintf("loss %.4g", s.Loss)
+	if s.Stage == invert.StagePseudo {
+		loss = "views" // building pseudo views has no loss
+	}
+	fmt.Fprintf(p.w, "\r%-16s [%s] %4d/%-4d %-12s %s elapsed, ETA %s ", stage, bar, s.Step, s.Steps, loss,
 		s.Elapsed.Round(time.Second), s.ETA().Round(time.Second))
 	if final {
 		fmt.Fprintln(p.w)

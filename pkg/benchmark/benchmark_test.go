@@ -20,7 +20,7 @@ func TestRunCaseAndSummarize(t *testing.T) {
 	opts := invert.QuickOptions()
 	opts.WSteps, opts.PTISteps, opts.FinalSteps, opts.DensitySteps, opts.WAvgSamples = 6, 6, 6, 6, 32
 	opts.DensityPoints = 64
-	o := Options{Invert: opts, Methods: []Method{PTI, Ours, DensityReg}, CurveEvery: 3}
+	o := Options{Invert: opts, Methods: []Method{PTI, Ours, DensityReg, PTILong}, CurveEvery: 3}
 	dir := t.TempDir()
 	for i := 0; i < s.Len(); i++ {
 		c, err := s.Case(i)
@@ -31,8 +31,12 @@ func TestRunCaseAndSummarize(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(r.Scores) != 3 || len(r.Curves[Ours]) != 3 || len(r.Curves[PTI]) != 3 {
-			t.Fatalf("case %d: %d scores, curves %d/%d points", i, len(r.Scores), len(r.Curves[Ours]), len(r.Curves[PTI]))
+		// Curves every 3 steps of 6: W+ at 3 and 6, PTI at 9 and 12, the last tuning stage at 15 and 18.
+		if len(r.Scores) != 4 || len(r.Curves[Ours]) != 6 || len(r.Curves[PTI]) != 4 || len(r.Curves[PTILong]) != 6 {
+			t.Fatalf("case %d: %d scores, curves %d/%d/%d points", i, len(r.Scores), len(r.Curves[Ours]), len(r.Curves[PTI]), len(r.Curves[PTILong]))
+		}
+		if last := r.Curves[Ours][5]; last.Step != 18 || last.Stage != "final" || last.NovelPSNR != r.Scores[Ours].NovelPSNR {
+			t.Errorf("case %d: ours' curve ends at %+v, want step 18 of stage final scoring what the table scores (%.4f)", i, last, r.Scores[Ours].NovelPSNR)
 		}
 		for m, sc := range r.Scores {
 			if math.IsNaN(sc.NovelPSNR) || sc.InputDepthMAE <= 0 {
@@ -49,15 +53,15 @@ func TestRunCaseAndSummarize(t *testing.T) {
 	}
 	table := Summarize(results, o.Methods)
 	md := table.Markdown()
-	if !strings.Contains(md, "| ours |") || !strings.Contains(md, "**") || strings.Count(table.CSV(), "\n") != 6 {
+	if !strings.Contains(md, "| ours |") || !strings.Contains(md, "**") || strings.Count(table.CSV(), "\n") != 8 {
 		t.Errorf("table:\n%s\n%s", md, table.CSV())
 	}
-	// The paired difference from the baseline (PTI) is the mean of the per-case differences.
+	// The paired difference from the baseline (PTI-long) is the mean of the per-case differences.
 	want := 0.0
 	for _, r := range results {
-		want += (r.Scores[Ours].NovelPSNR - r.Scores[PTI].NovelPSNR) / float64(len(results))
+		want += (r.Scores[Ours].NovelPSNR - r.Scores[PTILong].NovelPSNR) / float64(len(results))
 	}
-	if got := table.Paired[Ours][2].Mean; math.Abs(got-want) > 1e-12 || !strings.Contains(md, "Paired differences from pti") {
+	if got := table.Paired[Ours][2].Mean; math.Abs(got-want) > 1e-12 || !strings.Contains(md, "Paired differences from ptilong") {
 		t.Errorf("paired novel-PSNR difference %v, want %v; table:\n%s", got, want, md)
 	}
 	if !strings.Contains(md, " ± ") || !strings.Contains(md, "Student's t") {
@@ -66,7 +70,7 @@ func TestRunCaseAndSummarize(t *testing.T) {
 	if one := Summarize(results[:1], o.Methods).Markdown(); strings.Contains(one, "±") || !strings.Contains(one, "1 case: no interval") {
 		t.Errorf("one case shown with an interval:\n%s", one)
 	}
-	if curve := MeanCurve(results, Ours); len(curve) != 3 || curve[0].Step != 0 {
+	if curve := MeanCurve(results, Ours); len(curve) != 6 || curve[0].Step != 3 {
 		t.Errorf("mean curve %+v", curve)
 	}
 	t.Log("\n" + md)
@@ -84,8 +88,8 @@ func TestStat(t *testing.T) {
 	}
 }
 
-// Method W scores the W+ code on the untuned generator, and stage 3 from the original generator (the
-// official code's choice) starts its curve there rather than at PTI's result.
+// Method W scores the W+ code on the untuned generator, which is where stage 1's curve ends; stage 3 from the
+// original generator (the official code's choice) is recorded as such.
 func TestUntunedReference(t *testing.T) {
 	be, g, s := microSuite(t, 101)
 	opts := invert.QuickOptions()
@@ -103,11 +107,8 @@ func TestUntunedReference(t *testing.T) {
 	if _, ok := r.Scores[W]; !ok || w.InputPSNR == pti.InputPSNR || r.FinalFrom != "original" || r.Steps != "6/6/3" {
 		t.Fatalf("scores %+v, final from %q, steps %q", r.Scores, r.FinalFrom, r.Steps)
 	}
-	if _, ok := r.Curves[W]; ok {
-		t.Errorf("method w has a curve, but no tuning stage")
-	}
-	if start := r.Curves[Ours][0]; start.InputPSNR != w.InputPSNR {
-		t.Errorf("stage 3 from the original generator starts its curve at %.3f dB, want W's %.3f", start.InputPSNR, w.InputPSNR)
+	if end := r.Curves[Ours][1]; end.Stage != "w" || end.InputPSNR != w.InputPSNR {
+		t.Errorf("stage 1's curve ends at %+v, want W's input PSNR %.3f", end, w.InputPSNR)
 	}
 }
 

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
+	"time"
 
 	"github.com/pmvi/pmvi/internal/atomicfile"
 
@@ -16,37 +16,40 @@ import (
 	"github.com/pmvi/pmvi/pkg/invert"
 )
 
-// Method is an inversion method the benchmark compares.
-type Method string
+// Method is an inversion method the benchmark compares (invert's methods, run by invert.Pipeline).
+type Method = invert.Method
 
+// The methods, named as in package invert.
 const (
-	W          Method = "w"          // W+ projection alone, rendered by the untuned generator (a reference)
-	PTI        Method = "pti"        // W+ projection then PTI (the baseline)
-	Ours       Method = "ours"       // PTI, pseudo multi-views, final optimization (the paper)
-	DensityReg Method = "densityreg" // PTI then single-view tuning with density regularization (supp. D)
+	W          = invert.MethodW          // W+ projection alone, rendered by the untuned generator (a reference)
+	PTI        = invert.MethodPTI        // W+ projection then PTI (the paper's baseline)
+	Ours       = invert.MethodOurs       // PTI, pseudo multi-views, final optimization (the paper's method)
+	DensityReg = invert.MethodDensityReg // PTI then single-view tuning with density regularization (supp. D)
+	PTILong    = invert.MethodPTILong    // PTI continued as long as stage 3 runs (the fair baseline)
 )
 
 // ParseMethods parses a comma-separated list such as "pti,ours,densityreg".
 func ParseMethods(s string) ([]Method, error) {
 	var out []Method
 	for _, p := range strings.Split(s, ",") {
-		m := Method(strings.TrimSpace(p))
-		switch m {
-		case W, PTI, Ours, DensityReg:
-			out = append(out, m)
-		default:
-			return nil, fmt.Errorf("benchmark: unknown method %q, want w, pti, ours or densityreg", p)
+		m, err := invert.ParseMethod(p)
+		if err != nil {
+			return nil, fmt.Errorf("benchmark: %w", err)
 		}
+		out = append(out, m)
 	}
 	return out, nil
 }
 
 // Point is one sample of a trade-off curve.
 type Point struct {
-	Step      int     `json:"step"`
-	InputPSNR float64 `json:"input_psnr"`
-	NovelPSNR float64 `json:"novel_psnr"`
-	DepthMAE  float64 `json:"novel_depth_mae"`
+	// Stage is the stage that was running; Step counts steps from the start of the inversion (stage 1's
+	// first step is 1), so the curves of every stage share one axis.
+	Stage     invert.Stage `json:"stage,omitempty"`
+	Step      int          `json:"step"`
+	InputPSNR float64      `json:"input_psnr"`
+	NovelPSNR float64      `json:"novel_psnr"`
+	DepthMAE  float64      `json:"novel_depth_mae"`
 }
 
 // CaseResult is everything measured on one case.
@@ -56,146 +59,127 @@ type CaseResult struct {
 	Yaw    float64           `json:"input_yaw"`
 	Pitch  float64           `json:"input_pitch"`
 	Scores map[Method]Scores `json:"scores"`
-	// Curves hold, per method, the scores every CurveEvery steps of its last tuning stage (PTI continued
-	// for "pti", stage 3 for "ours", the regularized tuning for "densityreg"), starting from the PTI result.
+	// Curves hold, per method, the scores every CurveEvery steps of the whole run: W+, PTI, then the method's
+	// last tuning stage (stage 3 for "ours", the regularized tuning for "densityreg", PTI continued for
+	// "ptilong"); "w" and "pti" end with their last stage.
 	Curves map[Method][]Point `json:"curves,omitempty"`
 	// FinalFrom records which generator stage 3 started from ("tuned" is the paper's).
 	FinalFrom string `json:"final_from"`
-	// Steps records the stage lengths W+/PTI/final the case ran with (empty in results from before it was kept).
+	// Steps records the stage lengths W+/PTI/final the case ran with.
 	Steps string `json:"steps,omitempty"`
+	// Seconds is the case's wall time.
+	Seconds float64 `json:"seconds,omitempty"`
 }
 
 // Options configure a benchmark run.
 type Options struct {
 	Invert  invert.Options
 	Methods []Method
-	// CurveEvery samples the trade-off curves every n steps (0: no curves). For "pti" the curve continues
-	// PTI for Invert.FinalSteps more steps after the table's PTI result.
+	// CurveEvery samples the trade-off curves every n steps of every stage (0: no curves).
 	CurveEvery int
-	// Perceptual supplies LPIPS when the options weigh it.
-	Perceptual invert.Perceptual
+	// Workspace, when not empty, keeps each case's stage results in Workspace/case_NNN, so an interrupted
+	// case resumes at the stage where it stopped.
+	Workspace string
+	// Network and Preset name the generator and the preset in each case's run.json.
+	Network, Preset string
+	// PerceptualName names Invert.Perceptual (see invert.Pipeline).
+	PerceptualName string
 }
 
-// RunCase inverts case c with every method and scores the results.
+// Target returns what the pipeline inverts for the case: its input view (8-bit, as a saved image) at its
+// camera. The ground truth stays with the case; the pipeline finds the foreground itself, as for a photo.
+func (c *Case) Target() invert.Target { return invert.Target{Image: c.Input.RGB, Camera: c.Camera} }
+
+// RunCase inverts case c with every method through one invert.Pipeline (stages shared between methods run
+// once) and scores each result against the case's ground truth.
 func RunCase(stdctx context.Context, be backends.Backend, g *eg3d.Generator, c *Case, o Options, cb invert.Callback) (*CaseResult, error) {
+	start := time.Now()
 	yaw, pitch := c.Camera.YawPitch()
 	res := &CaseResult{Case: c.Index, Seed: c.Scene.Identity.Seed, Yaw: yaw, Pitch: pitch,
 		Scores: map[Method]Scores{}, Curves: map[Method][]Point{}, FinalFrom: o.Invert.FinalFrom.String(),
 		Steps: fmt.Sprintf("%d/%d/%d", o.Invert.WSteps, o.Invert.PTISteps, o.Invert.FinalSteps)}
-	target := invert.Target{Image: c.Input.RGB, Camera: c.Camera}
-	losses := func(w invert.LossWeights) invert.Losses { return invert.Losses{Weights: w, LPIPS: o.Perceptual} }
-	opts := o.Invert
-	w, err := invert.ProjectW(stdctx, be, g, target, opts, losses(opts.WLoss), cb)
-	if err != nil {
-		return nil, err
+	curve := &curveRecorder{be: be, every: o.CurveEvery, c: c, render: o.Invert.Render, next: cb, original: g,
+		opts: &o.Invert, points: map[invert.Stage][]Point{}}
+	p := &invert.Pipeline{
+		Inversion: invert.Inversion{Backend: be, Generator: g, Target: c.Target(), Options: o.Invert, Progress: curve.step},
+		Network:   o.Network, Preset: o.Preset, PerceptualName: o.PerceptualName,
 	}
-	pti, err := invert.TunePTI(stdctx, be, g, w.WS, target, opts, losses(opts.PTILoss), cb)
-	if err != nil {
-		return nil, err
-	}
-	tuned := eg3d.NewRunner(pti.Generator, be)
-	if res.Scores[PTI], err = Score(tuned, w.WS, c, opts.Render); err != nil {
-		return nil, err
-	}
-	start := func(s Scores) []Point { return []Point{{0, s.InputPSNR, s.NovelPSNR, s.NovelDepthMAE}} }
-	var untuned Scores // the W+ code on the original generator: method W, and the start of stage 3's curve
-	startsUntuned := opts.FinalFrom == invert.FromOriginal && o.CurveEvery > 0 && slices.Contains(o.Methods, Ours)
-	if slices.Contains(o.Methods, W) || startsUntuned {
-		if untuned, err = Score(eg3d.NewRunner(g, be), w.WS, c, opts.Render); err != nil {
-			return nil, err
-		}
+	if o.Workspace != "" {
+		p.Workspace.Dir = filepath.Join(o.Workspace, fmt.Sprintf("case_%03d", c.Index))
 	}
 	for _, m := range o.Methods {
-		curve := &curveRecorder{be: be, every: o.CurveEvery, ws: w, c: c, render: opts.Render, next: cb}
-		if o.CurveEvery > 0 {
-			curve.points = start(res.Scores[PTI])
-			if m == Ours && opts.FinalFrom == invert.FromOriginal {
-				curve.points = start(untuned)
-			}
-		}
-		switch m {
-		case W:
-			res.Scores[W] = untuned
-		case PTI:
-			if o.CurveEvery > 0 {
-				more := opts
-				more.PTISteps = opts.FinalSteps
-				if _, err := invert.TunePTI(stdctx, be, pti.Generator, w.WS, target, more, losses(opts.PTILoss), curve.step); err != nil {
-					return nil, err
-				}
-			}
-		case Ours:
-			at, err := tuned.Render(w.WS, c.Camera, opts.Render)
-			if err != nil {
-				return nil, err
-			}
-			views, err := invert.BuildPseudoViews(stdctx, tuned, w, target, at.Depth, opts, cb)
-			if err != nil {
-				return nil, err
-			}
-			from := pti.Generator
-			if opts.FinalFrom == invert.FromOriginal {
-				from = g
-			}
-			fin, err := invert.Final(stdctx, be, from, w.WS, target, invert.AsPseudoViews(views), opts, losses(opts.FinalLoss), curve.step)
-			if err != nil {
-				return nil, err
-			}
-			if res.Scores[Ours], err = Score(eg3d.NewRunner(fin.Generator, be), w.WS, c, opts.Render); err != nil {
-				return nil, err
-			}
-		case DensityReg:
-			ref := pti.Generator
-			if opts.DensityFrom == invert.FromOriginal {
-				ref = g
-			}
-			dr, err := invert.DensityReg(stdctx, be, pti.Generator, ref, w.WS, target, opts, losses(opts.PTILoss), curve.step)
-			if err != nil {
-				return nil, err
-			}
-			if res.Scores[DensityReg], err = Score(eg3d.NewRunner(dr.Generator, be), w.WS, c, opts.Render); err != nil {
-				return nil, err
-			}
+		r, err := p.Run(stdctx, m)
+		if err != nil {
+			return nil, err
 		}
 		if curve.err != nil {
 			return nil, curve.err
 		}
-		if o.CurveEvery > 0 && m != W { // W has no tuning stage to follow
-			res.Curves[m] = curve.points
+		if res.Scores[m], err = Score(eg3d.NewRunner(r.Generator, be), r.WS(), c, o.Invert.Render); err != nil {
+			return nil, err
+		}
+		if o.CurveEvery > 0 {
+			stages := m.Stages()
+			var points []Point
+			for _, st := range stages {
+				points = append(points, curve.points[st]...)
+			}
+			if len(points) > 0 {
+				res.Curves[m] = points
+			}
 		}
 	}
+	res.Seconds = time.Since(start).Seconds()
 	return res, nil
 }
 
-// curveRecorder scores the generator being tuned every n steps.
+// curveRecorder scores the inversion every n steps of every stage: stage 1's latent on the original
+// generator, later stages' generators with the W+ code.
 type curveRecorder struct {
-	be     backends.Backend
-	every  int
-	ws     *invert.WResult
-	c      *Case
-	render eg3d.RenderOptions
-	next   invert.Callback
-	runner *eg3d.Runner
-	points []Point
-	err    error
+	be       backends.Backend
+	every    int
+	c        *Case
+	render   eg3d.RenderOptions
+	next     invert.Callback
+	original *eg3d.Generator
+	opts     *invert.Options
+	runner   *eg3d.Runner
+	points   map[invert.Stage][]Point
+	err      error
 }
 
 func (r *curveRecorder) step(s invert.Step) error {
-	if r.every > 0 && s.Generator != nil && (s.Step%r.every == 0 || s.Step == s.Steps) {
-		if r.runner == nil || r.runner.Gen != s.Generator {
-			r.runner = eg3d.NewRunner(s.Generator, r.be)
+	if r.every > 0 && s.Stage != invert.StagePseudo && s.WS != nil && (s.Step%r.every == 0 || s.Step == s.Steps) {
+		gen := s.Generator
+		if gen == nil {
+			gen = r.original
 		}
-		sc, err := Score(r.runner, r.ws.WS, r.c, r.render)
+		if r.runner == nil || r.runner.Gen != gen {
+			r.runner = eg3d.NewRunner(gen, r.be)
+		}
+		sc, err := Score(r.runner, s.WS, r.c, r.render)
 		if err != nil {
 			r.err = err
 			return err
 		}
-		r.points = append(r.points, Point{s.Step, sc.InputPSNR, sc.NovelPSNR, sc.NovelDepthMAE})
+		r.points[s.Stage] = append(r.points[s.Stage], Point{s.Stage, r.offset(s.Stage) + s.Step, sc.InputPSNR, sc.NovelPSNR, sc.NovelDepthMAE})
 	}
 	if r.next != nil {
 		return r.next(s)
 	}
 	return nil
+}
+
+// offset is where a stage's steps start on the curves' common axis: stage 1 at 0, PTI after it, the last
+// tuning stages after PTI.
+func (r *curveRecorder) offset(st invert.Stage) int {
+	switch st {
+	case invert.StageW:
+		return 0
+	case invert.StagePTI:
+		return r.opts.WSteps
+	}
+	return r.opts.WSteps + r.opts.PTISteps
 }
 
 // Save writes a case result to dir/case_NNN.json (atomically).

@@ -40,7 +40,8 @@ func Standard(g *eg3d.Generator, seeds []uint64, v heads.Variant) *Suite {
 type Case struct {
 	Index int
 	Scene heads.Scene
-	// Input is the input view at Camera.
+	// Input is the input view at Camera, its colours quantized to 8 bits as a saved PNG holds them (so
+	// inverting the PNG of a case gives exactly the benchmark's result).
 	Camera camera.Camera
 	Input  *heads.View
 	// InputDepth is the true depth at the input camera at resolution NR (+Inf on background), InputMask its
@@ -73,6 +74,7 @@ func (s *Suite) Case(i int) (*Case, error) {
 		c.Views = camera.Cameras(camera.Evaluation())
 	}
 	c.Input = heads.Render(scene, c.Camera, s.Res)
+	c.Input.RGB = c.Input.RGB.Quantize8() // what a user's saved image holds
 	c.InputDepth, c.InputMask = heads.RenderDepth(scene, c.Camera, s.NR)
 	for _, v := range c.Views {
 		c.Truth = append(c.Truth, heads.Render(scene, v, s.Res))

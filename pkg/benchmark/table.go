@@ -64,7 +64,7 @@ type Table struct {
 	Methods []Method
 	Cases   int
 	Stats   map[Method][]Stat // per column
-	// Paired holds, for every method but the baseline (PTI when compared, else the first method), the mean
+	// Paired holds, for every method but the baseline (PTI-long or PTI when compared, else the first), the mean
 	// and interval of its per-case difference from the baseline, per column: with few cases, methods whose
 	// intervals overlap can still differ consistently on every case, which only paired differences show.
 	Paired map[Method][]Stat
@@ -161,10 +161,13 @@ func (t Table) Markdown() string {
 	return b.String()
 }
 
-// baseline is the method the others are paired with: PTI when compared, else the first.
+// baseline is the method the others are paired with: PTI-long when compared (it optimizes as long as the
+// method, without pseudo views: the fair baseline), else PTI, else the first.
 func (t Table) baseline() Method {
-	if slices.Contains(t.Methods, PTI) {
-		return PTI
+	for _, m := range []Method{PTILong, PTI} {
+		if slices.Contains(t.Methods, m) {
+			return m
+		}
 	}
 	return t.Methods[0]
 }
@@ -231,7 +234,7 @@ func MeanCurve(results []*CaseResult, m Method) []Point {
 	}
 	var out []Point
 	for step, s := range sum {
-		out = append(out, Point{step, s[0] / s[3], s[1] / s[3], s[2] / s[3]})
+		out = append(out, Point{Step: step, InputPSNR: s[0] / s[3], NovelPSNR: s[1] / s[3], DepthMAE: s[2] / s[3]})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Step < out[j].Step })
 	return out

@@ -130,26 +130,10 @@ func (s *store) setTook(name string, d time.Duration) {
 	atomicfile.WriteBytes(path, data) // only a timing: a failed write costs nothing
 }
 
-// w returns stage 1's result from the folder, or compute's (stored).
-func (s *store) w(compute func() (*invert.WResult, error)) (*invert.WResult, error) {
-	if s == nil {
-		return compute()
-	}
-	return s.W(compute)
-}
-
-// pti returns stage 2's result from the folder, or compute's (stored).
-func (s *store) pti(compute func() (*invert.PTIResult, error)) (*invert.PTIResult, error) {
-	if s == nil {
-		return compute()
-	}
-	return s.PTI(compute)
-}
-
 // final returns the stage-3 result stored as name, or compute's (stored unless it failed).
 func (s *store) final(name string, compute func() (*invert.FinalResult, error)) (*invert.FinalResult, error) {
 	if s == nil {
 		return compute()
 	}
-	return s.Final(name, compute)
+	return s.Final(name, name, compute) // the name is a hash of the settings: it is the key
 }

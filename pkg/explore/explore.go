@@ -130,29 +130,24 @@ func New(ctx context.Context, be backends.Backend, g *eg3d.Generator, in Input, 
 		warps: map[camera.Camera]*mesh.Rendering{}, finals: map[Settings]*final{},
 	}
 	o := opts.Invert
+	p := &invert.Pipeline{Inversion: invert.Inversion{Backend: be, Generator: g, Target: in.Target, Options: o, Progress: cb}}
+	if e.store != nil {
+		p.Workspace = e.store.Workspace
+	}
+	res, err := p.Run(ctx, invert.MethodPTI)
+	if err != nil {
+		return nil, err
+	}
 	computed := false
-	w, err := e.store.w(func() (*invert.WResult, error) {
-		computed = true
-		t := time.Now()
-		w, err := invert.ProjectW(ctx, be, g, in.Target, o, invert.Losses{Weights: o.WLoss}, cb)
-		e.store.setTook("w", time.Since(t))
-		return w, err
-	})
-	if err != nil {
-		return nil, err
+	for _, st := range res.Record.Stages {
+		if !st.Loaded {
+			computed = true
+			e.store.setTook(string(st.Stage), time.Duration(st.Seconds*float64(time.Second)))
+		}
 	}
-	p, err := e.store.pti(func() (*invert.PTIResult, error) {
-		computed = true
-		t := time.Now()
-		p, err := invert.TunePTI(ctx, be, g, w.WS, in.Target, o, invert.Losses{Weights: o.PTILoss}, cb)
-		e.store.setTook("pti", time.Since(t))
-		return p, err
-	})
-	if err != nil {
-		return nil, err
-	}
-	e.ws, e.tuned = w.WS, p.Generator
-	e.Setup = Setup{Cached: !computed, W: e.store.took("w"), PTI: e.store.took("pti"), WLoss: lastLoss(w.History), PTILoss: lastLoss(p.History)}
+	w, pt := res.W, res.PTI
+	e.ws, e.tuned = w.WS, pt.Generator
+	e.Setup = Setup{Cached: !computed, W: e.store.took("w"), PTI: e.store.took("pti"), WLoss: lastLoss(w.History), PTILoss: lastLoss(pt.History)}
 	e.pti = eg3d.NewRunner(e.tuned, be)
 	imgs, err := e.pti.Render(e.ws, in.Camera, o.Render)
 	if err != nil {
@@ -160,7 +155,11 @@ func New(ctx context.Context, be backends.Backend, g *eg3d.Generator, in Input, 
 	}
 	e.render[in.Camera] = imgs.Image
 	po := o.PseudoViews.Scale(float64(e.size) / 512)
-	if e.warper, err = pseudoview.NewWarper(in.Image, in.Camera, imgs.Depth, po); err != nil {
+	depth, err := invert.MeshDepth(in.Target, &g.Config, imgs)
+	if err != nil {
+		return nil, err
+	}
+	if e.warper, err = pseudoview.NewWarper(in.Image, in.Camera, depth, po); err != nil {
 		return nil, fmt.Errorf("explore: %w", err)
 	}
 	e.Setup.Load = time.Since(start)
@@ -222,7 +221,8 @@ func (e *Explorer) Tune(ctx context.Context, s Settings, cb invert.Callback) (ra
 			views = append(views, invert.PseudoView{Camera: c, Image: v.Blended, Mask: v.Mask})
 		}
 		t := time.Now()
-		res, err := invert.Final(ctx, e.be, e.tuned, e.ws, e.in.Target, views, o, invert.Losses{Weights: o.FinalLoss}, cb)
+		in := invert.Inversion{Backend: e.be, Generator: e.tuned, Target: e.in.Target, Options: o, Progress: cb}
+		res, err := in.Final(ctx, e.tuned, e.ws, views)
 		if err == nil {
 			e.store.setTook(name, time.Since(t))
 		}

@@ -17,23 +17,19 @@ import (
 const densityPool = 8
 
 // DensityReg is the alternative the paper studies in supp. D: instead of pseudo views, keep fitting the
-// single input view and add a loss that keeps the radiance field's raw density at random points of the volume
-// close to a reference generator's (the PTI-tuned one, or the original: Options.DensityFrom documents which,
-// the caller passes it). Options.DensitySteps steps of Adam at Options.FinalLearningRate on a copy of start.
-func DensityReg(stdctx context.Context, be backends.Backend, start, reference *eg3d.Generator, ws *tensors.Tensor, target Target, opts Options, losses Losses, cb Callback) (*FinalResult, error) {
-	if err := opts.Validate(); err != nil {
+// single input view (under Options.PTILoss) and add a loss that keeps the radiance field's raw density at
+// random points of the volume close to a reference generator's (the PTI-tuned one, or the original:
+// Options.DensityFrom documents which, the caller passes it). Options.DensitySteps steps of Adam at
+// Options.FinalLearningRate on a copy of start.
+func (in *Inversion) DensityReg(stdctx context.Context, start, reference *eg3d.Generator, ws *tensors.Tensor) (*FinalResult, error) {
+	opts := in.Options
+	if err := in.check(opts.PTILoss); err != nil {
 		return nil, err
 	}
 	cfg := &start.Config
-	if err := target.validate(cfg); err != nil {
-		return nil, err
-	}
-	if err := losses.Validate(); err != nil {
-		return nil, err
-	}
 	pool := opts.DensityPoints * densityPool
 	points := randomPoints(uint64(opts.Seed), pool, cfg.BoxWarp)
-	refSigma, err := fieldDensity(be, reference, ws, points)
+	refSigma, err := fieldDensity(in.Backend, reference, ws, points)
 	if err != nil {
 		return nil, err
 	}
@@ -41,12 +37,22 @@ func DensityReg(stdctx context.Context, be backends.Backend, start, reference *e
 	if err != nil {
 		return nil, err
 	}
+	losses := in.losses(opts.PTILoss)
+	patches := in.patches(StageDensity)
 	names := append(losses.Names(), "density")
-	l, err := newLoop(be, tuned.Context, StageDensity, opts.DensitySteps, names, func(ctx *mlctx.Context, in []*Node) (*Node, []*Node, *Node) {
-		ws, img, cam, pts, ref := in[0], in[1], in[2], in[3], in[4]
+	l, err := newLoop(in.Backend, tuned.Context, StageDensity, opts.DensitySteps, names, func(ctx *mlctx.Context, inputs []*Node) (*Node, []*Node, *Node) {
+		ws, img, cam, pts, ref := inputs[0], inputs[1], inputs[2], inputs[3], inputs[4]
 		planes := eg3d.Backbone(ctx, cfg, ws, opts.Render.Noise)
-		render := eg3d.SynthesisFromPlanes(ctx, cfg, planes, ws, cam, opts.Render).Image
-		loss, terms := losses.Graph(render, img)
+		var render *Node
+		if uv := patches.uv(inputs); uv != nil {
+			origins, directions := eg3d.RaysThrough(cam, uv[0], uv[1])
+			r := eg3d.Render(ctx, cfg, planes, origins, directions, opts.Render)
+			rgb := SliceAxis(r.Features, 2, AxisRange(0, 3)) // [1, M, 3]
+			render = Reshape(TransposeAllAxes(rgb, 0, 2, 1), 1, 3, patches.side, patches.side)
+		} else {
+			render = eg3d.SynthesisFromPlanes(ctx, cfg, planes, ws, cam, opts.Render).Image
+		}
+		loss, terms := losses.Graph(ctx, render, img)
 		_, sigma := eg3d.SampleField(ctx, cfg, planes, pts)
 		reg := ReduceAllMean(Abs(Sub(sigma, ref)))
 		return Add(loss, MulScalar(reg, opts.DensityWeight)), append(terms, reg), render
@@ -55,7 +61,8 @@ func DensityReg(stdctx context.Context, be backends.Backend, start, reference *e
 		return nil, err
 	}
 	l.snapshot, l.gen = opts.SnapshotEvery, tuned
-	fixed := []any{ws, eg3d.FromImage(target.Image), labelOf(target.Camera)}
+	l.ws = func() (*tensors.Tensor, error) { return ws, nil }
+	cam := labelOf(in.Target.Camera)
 	n := opts.DensityPoints
 	l.schedule = func(int) float64 { return opts.FinalLearningRate }
 	l.inputs = func(i int) []any {
@@ -67,9 +74,10 @@ func DensityReg(stdctx context.Context, be backends.Backend, start, reference *e
 			copy(pts[3*k:3*k+3], points[3*j:3*j+3])
 			ref[k] = refSigma[j]
 		}
-		return append(append([]any{}, fixed...), tensors.FromFlatDataAndDimensions(pts, 1, n, 3), tensors.FromFlatDataAndDimensions(ref, 1, n, 1))
+		sq := patches.at(i)
+		return sq.with(ws, patches.image(in.Target.Image, sq), cam, tensors.FromFlatDataAndDimensions(pts, 1, n, 3), tensors.FromFlatDataAndDimensions(ref, 1, n, 1))
 	}
-	history, runErr := l.run(stdctx, cb, nil)
+	history, runErr := l.run(stdctx, in.Progress, nil)
 	dropOptimizerState(tuned.Context)
 	return &FinalResult{Generator: tuned, From: opts.DensityFrom, History: history}, runErr
 }

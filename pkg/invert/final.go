@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"github.com/gomlx/gomlx/backends"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
@@ -27,6 +26,8 @@ type PseudoView struct {
 
 // FinalResult is what stage 3 returns.
 type FinalResult struct {
+	// Key identifies what the result depends on (see Workspace); empty when nobody asked.
+	Key       string          `json:"key,omitempty"`
 	Generator *eg3d.Generator `json:"-"`
 	// From says which generator stage 3 started from.
 	From    Start
@@ -38,17 +39,12 @@ type FinalResult struct {
 // FinalFrom documents the choice, the caller passes the matching generator) on the input view plus one
 // pseudo view drawn at random each step. Each view's loss is Options.FinalLoss; the pseudo view's MSE is
 // weighted per pixel by its mask (see Options.OccludedWeight).
-func Final(stdctx context.Context, be backends.Backend, start *eg3d.Generator, ws *tensors.Tensor, target Target, views []PseudoView, opts Options, losses Losses, cb Callback) (*FinalResult, error) {
-	if err := opts.Validate(); err != nil {
+func (in *Inversion) Final(stdctx context.Context, start *eg3d.Generator, ws *tensors.Tensor, views []PseudoView) (*FinalResult, error) {
+	opts := in.Options
+	if err := in.check(opts.FinalLoss); err != nil {
 		return nil, err
 	}
 	cfg := &start.Config
-	if err := target.validate(cfg); err != nil {
-		return nil, err
-	}
-	if err := losses.Validate(); err != nil {
-		return nil, err
-	}
 	if len(views) == 0 {
 		return nil, fmt.Errorf("invert: stage 3 needs at least one pseudo view")
 	}
@@ -64,39 +60,45 @@ func Final(stdctx context.Context, be backends.Backend, start *eg3d.Generator, w
 	if err != nil {
 		return nil, err
 	}
+	losses := in.losses(opts.FinalLoss)
+	patches := in.patches(StageFinal)
 	names := append(prefixed("input_", losses.Names()), prefixed("pseudo_", losses.Names())...)
-	l, err := newLoop(be, tuned.Context, StageFinal, opts.FinalSteps, names, func(ctx *mlctx.Context, in []*Node) (*Node, []*Node, *Node) {
-		ws, img, cam, pv, pvCam, pvWeight := in[0], in[1], in[2], in[3], in[4], in[5]
-		render := eg3d.Synthesis(ctx, cfg, ws, cam, opts.Render).Image
-		inLoss, inTerms := losses.Graph(render, img)
-		pvRender := eg3d.Synthesis(ctx, cfg, ws, pvCam, opts.Render).Image
-		pvLoss, pvTerms := weightedLoss(losses, pvRender, pv, pvWeight)
+	l, err := newLoop(in.Backend, tuned.Context, StageFinal, opts.FinalSteps, names, func(ctx *mlctx.Context, inputs []*Node) (*Node, []*Node, *Node) {
+		ws, img, cam, pv, pvCam, pvWeight := inputs[0], inputs[1], inputs[2], inputs[3], inputs[4], inputs[5]
+		uv := patches.uv(inputs)
+		render := patches.synthesize(ctx, cfg, ws, cam, uv, opts.Render).Image
+		inLoss, inTerms := losses.Graph(ctx, render, img)
+		pvRender := patches.synthesize(ctx, cfg, ws, pvCam, uv, opts.Render).Image
+		pvLoss, pvTerms := weightedLoss(ctx, losses, pvRender, pv, pvWeight)
 		return Add(inLoss, pvLoss), append(inTerms, pvTerms...), render
 	}, nil)
 	if err != nil {
 		return nil, err
 	}
 	l.snapshot, l.gen = opts.SnapshotEvery, tuned
-	fixed := []any{ws, eg3d.FromImage(target.Image), labelOf(target.Camera)}
-	pvTensors := make([][]any, len(views))
+	l.ws = func() (*tensors.Tensor, error) { return ws, nil }
+	cam := labelOf(in.Target.Camera)
+	weights := make([]*fimage.Image, len(views))
 	for i, v := range views {
-		pvTensors[i] = []any{eg3d.FromImage(v.Image), labelOf(v.Camera), pixelWeights(v, opts.OccludedWeight)}
+		weights[i] = pixelWeights(v, opts.OccludedWeight)
 	}
 	l.schedule = func(int) float64 { return opts.FinalLearningRate }
 	l.inputs = func(i int) []any {
 		// The pseudo view of step i depends on the seed and i only.
 		k := rand.New(rand.NewPCG(uint64(opts.Seed), uint64(i))).IntN(len(views))
-		return append(append([]any{}, fixed...), pvTensors[k]...)
+		sq := patches.at(i)
+		return sq.with(ws, patches.image(in.Target.Image, sq), cam,
+			patches.image(views[k].Image, sq), labelOf(views[k].Camera), patches.image(weights[k], sq))
 	}
-	history, runErr := l.run(stdctx, cb, nil)
+	history, runErr := l.run(stdctx, in.Progress, nil)
 	dropOptimizerState(tuned.Context)
 	return &FinalResult{Generator: tuned, From: opts.FinalFrom, History: history}, runErr
 }
 
 // weightedLoss is Losses.Graph with the MSE term weighted per pixel by weight [1, 1, H, W] (normalized by the
 // weights' mean, so uniform weights give the plain MSE).
-func weightedLoss(l Losses, pred, target, weight *Node) (total *Node, terms []*Node) {
-	total, terms = l.Graph(pred, target)
+func weightedLoss(ctx *mlctx.Context, l Losses, pred, target, weight *Node) (total *Node, terms []*Node) {
+	total, terms = l.Graph(ctx, pred, target)
 	for i, name := range l.Names() {
 		if name != "mse" {
 			continue
@@ -108,19 +110,18 @@ func weightedLoss(l Losses, pred, target, weight *Node) (total *Node, terms []*N
 	return total, terms
 }
 
-// pixelWeights turns a pseudo view's mask into per-pixel loss weights: 1 where the warped texture is
-// trusted, occluded where the generator filled in, blended in between.
-func pixelWeights(v PseudoView, occluded float64) *tensors.Tensor {
-	n := v.Image.H * v.Image.W
-	w := make([]float32, n)
-	for i := range w {
+// pixelWeights turns a pseudo view's mask into per-pixel loss weights (one channel): 1 where the warped
+// texture is trusted, occluded where the generator filled in, blended in between.
+func pixelWeights(v PseudoView, occluded float64) *fimage.Image {
+	w := fimage.New(1, v.Image.H, v.Image.W)
+	for i := range w.Pix {
 		m := float32(1)
 		if v.Mask != nil {
 			m = v.Mask.Pix[i]
 		}
-		w[i] = m + (1-m)*float32(occluded)
+		w.Pix[i] = m + (1-m)*float32(occluded)
 	}
-	return tensors.FromFlatDataAndDimensions(w, 1, 1, v.Image.H, v.Image.W)
+	return w
 }
 
 func prefixed(p string, names []string) []string {

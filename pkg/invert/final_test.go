@@ -22,8 +22,7 @@ func TestFinalFitsPseudoViews(t *testing.T) {
 	cam := camera.At(0, 0)
 	target := Target{Image: microTarget(t, be, g, 4, cam), Camera: cam}
 	opts := quickTestOptions(40)
-	l := Losses{Weights: LossWeights{MSE: 1}}
-	w, err := ProjectW(context.Background(), be, g, target, opts, l, nil)
+	w, err := inversion(be, g, target, opts, nil).ProjectW(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,13 +51,13 @@ func TestFinalFitsPseudoViews(t *testing.T) {
 	before := psnr(g)
 	opts.FinalSteps = 60
 	steps := 0
-	res, err := Final(context.Background(), be, g, w.WS, target, views, opts, l, func(s Step) error {
+	res, err := inversion(be, g, target, opts, func(s Step) error {
 		steps++
 		if s.Generator == nil || s.Terms["pseudo_mse"] == 0 {
 			t.Fatalf("step %d reports no generator or pseudo loss: %+v", s.Step, s.Terms)
 		}
 		return nil
-	})
+	}).Final(context.Background(), g, w.WS, views)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +66,7 @@ func TestFinalFitsPseudoViews(t *testing.T) {
 		t.Errorf("%d steps; pseudo-view PSNR %.2f -> %.2f dB, want a clear rise", steps, before, after)
 	}
 	t.Logf("pseudo-view PSNR %.2f -> %.2f dB after 60 final steps (from %s)", before, after, res.From)
-	if _, err := Final(context.Background(), be, g, w.WS, target, nil, opts, l, nil); err == nil {
+	if _, err := inversion(be, g, target, opts, nil).Final(context.Background(), g, w.WS, nil); err == nil {
 		t.Error("Final accepted no pseudo views")
 	}
 }
@@ -85,15 +84,14 @@ func TestDensityRegHoldsTheField(t *testing.T) {
 	target := Target{Image: img, Camera: cam}
 	opts := quickTestOptions(20)
 	opts.DensitySteps, opts.DensityPoints = 40, 512
-	l := Losses{Weights: LossWeights{MSE: 1}}
-	w, err := ProjectW(context.Background(), be, g, target, opts, l, nil)
+	w, err := inversion(be, g, target, opts, nil).ProjectW(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	drift := func(weight float64) float64 {
 		o := opts
 		o.DensityWeight = weight
-		res, err := DensityReg(context.Background(), be, g, g, w.WS, target, o, l, nil)
+		res, err := inversion(be, g, target, o, nil).DensityReg(context.Background(), g, g, w.WS)
 		if err != nil {
 			t.Fatal(err)
 		}

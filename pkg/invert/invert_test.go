@@ -30,11 +30,18 @@ func microTarget(t *testing.T, be backends.Backend, g *eg3d.Generator, seed uint
 	return imgs.Image
 }
 
+// quickTestOptions are the quick preset with steps W+ and PTI steps, few w_avg samples and MSE losses.
 func quickTestOptions(steps int) Options {
 	o := QuickOptions()
 	o.WSteps, o.PTISteps, o.WAvgSamples = steps, steps, 64
 	o.SnapshotEvery = steps
+	o.WLoss, o.PTILoss, o.FinalLoss = LossWeights{MSE: 1}, LossWeights{MSE: 1}, LossWeights{MSE: 1}
 	return o
+}
+
+// inversion returns the inversion of target by g on be with opts, reporting to cb.
+func inversion(be backends.Backend, g *eg3d.Generator, target Target, opts Options, cb Callback) *Inversion {
+	return &Inversion{Backend: be, Generator: g, Target: target, Options: opts, Progress: cb}
 }
 
 func TestProjectWReducesLoss(t *testing.T) {
@@ -46,10 +53,10 @@ func TestProjectWReducesLoss(t *testing.T) {
 	cam := camera.At(0.2, -0.1)
 	target := Target{Image: microTarget(t, be, g, 5, cam), Camera: cam}
 	var steps []Step
-	res, err := ProjectW(context.Background(), be, g, target, quickTestOptions(60), Losses{Weights: LossWeights{MSE: 1}}, func(s Step) error {
+	res, err := inversion(be, g, target, quickTestOptions(60), func(s Step) error {
 		steps = append(steps, s)
 		return nil
-	})
+	}).ProjectW(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,11 +93,12 @@ func TestPTIImprovesPerturbedTarget(t *testing.T) {
 	}
 	target := Target{Image: img, Camera: cam}
 	opts := quickTestOptions(40)
-	w, err := ProjectW(context.Background(), be, g, target, opts, Losses{Weights: LossWeights{MSE: 1}}, nil)
+	in := inversion(be, g, target, opts, nil)
+	w, err := in.ProjectW(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := TunePTI(context.Background(), be, g, w.WS, target, opts, Losses{Weights: LossWeights{MSE: 1}}, nil)
+	res, err := in.TunePTI(context.Background(), w.WS)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,22 +137,22 @@ func TestStagesStopOnCancelAndCallbackError(t *testing.T) {
 	target := Target{Image: microTarget(t, be, g, 1, cam), Camera: cam}
 	stdctx, cancel := context.WithCancel(context.Background())
 	n := 0
-	res, err := ProjectW(stdctx, be, g, target, quickTestOptions(50), Losses{Weights: LossWeights{MSE: 1}}, func(s Step) error {
+	res, err := inversion(be, g, target, quickTestOptions(50), func(s Step) error {
 		if n++; n == 5 {
 			cancel()
 		}
 		return nil
-	})
+	}).ProjectW(stdctx)
 	if !errors.Is(err, context.Canceled) || res == nil || len(res.History) != 5 {
 		t.Errorf("cancelled after 5 steps: err %v, history %d", err, len(res.History))
 	}
 	boom := errors.New("boom")
-	res2, err := TunePTI(context.Background(), be, g, res.WS, target, quickTestOptions(50), Losses{Weights: LossWeights{MSE: 1}}, func(s Step) error {
+	res2, err := inversion(be, g, target, quickTestOptions(50), func(s Step) error {
 		if s.Step == 3 {
 			return boom
 		}
 		return nil
-	})
+	}).TunePTI(context.Background(), res.WS)
 	if !errors.Is(err, boom) || res2 == nil || len(res2.History) != 3 || res2.Generator == nil {
 		t.Errorf("callback error at step 3: err %v", err)
 	}
@@ -159,20 +167,26 @@ func TestStagesRejectBadInput(t *testing.T) {
 	nan.Pix[7] = float32(math.NaN())
 	badCam := cam
 	badCam.CamToWorld[0] = 3
-	l := Losses{Weights: LossWeights{MSE: 1}}
+	mse := LossWeights{MSE: 1}
+	badFG := fimage.New(1, 8, 8)
 	tests := []struct {
 		name   string
 		target Target
-		losses Losses
+		loss   LossWeights
+		patch  int
 	}{
-		{"wrong size", Target{Image: fimage.New(3, 8, 8), Camera: cam}, l},
-		{"NaN pixel", Target{Image: nan, Camera: cam}, l},
-		{"bad camera", Target{Image: good, Camera: badCam}, l},
-		{"LPIPS without network", Target{Image: good, Camera: cam}, Losses{Weights: LossWeights{LPIPS: 1}}},
+		{"wrong size", Target{Image: fimage.New(3, 8, 8), Camera: cam}, mse, 0},
+		{"NaN pixel", Target{Image: nan, Camera: cam}, mse, 0},
+		{"bad camera", Target{Image: good, Camera: badCam}, mse, 0},
+		{"foreground of another size", Target{Image: good, Camera: cam, Foreground: badFG}, mse, 0},
+		{"LPIPS without network", Target{Image: good, Camera: cam}, LossWeights{LPIPS: 1}, 0},
+		{"patches with super-resolution", Target{Image: good, Camera: cam}, mse, 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := ProjectW(context.Background(), be, g, tt.target, quickTestOptions(2), tt.losses, nil); err == nil {
+			o := quickTestOptions(2)
+			o.WLoss, o.Patch = tt.loss, tt.patch
+			if _, err := inversion(be, g, tt.target, o, nil).ProjectW(context.Background()); err == nil {
 				t.Error("ProjectW accepted it")
 			}
 		})

@@ -6,6 +6,7 @@ import (
 
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/shapes"
+	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 )
 
 // LossWeights weighs the reconstruction terms; a zero weight leaves its term out of the graph.
@@ -44,9 +45,9 @@ func (w LossWeights) terms() []term {
 	return ts
 }
 
-// Perceptual computes a differentiable perceptual distance [N] between images in [-1, 1]; pkg/lpips provides
-// LPIPS this way when its weights are supplied.
-type Perceptual func(a, b *Node) *Node
+// Perceptual computes a differentiable perceptual distance [N] between images in [-1, 1], keeping any
+// variables it needs in ctx (the stage's context); a loaded pkg/lpips model's Distance method is one.
+type Perceptual func(ctx *mlctx.Context, a, b *Node) *Node
 
 // Losses builds the reconstruction loss of the inversion stages from its weights.
 type Losses struct {
@@ -76,8 +77,9 @@ func (l Losses) Names() []string {
 }
 
 // Graph returns the weighted loss (a scalar) between pred and target [N, 3, H, W] in [-1, 1], and each
-// unweighted term (batch means) in Names order.
-func (l Losses) Graph(pred, target *Node) (total *Node, terms []*Node) {
+// unweighted term (batch means) in Names order. ctx holds the perceptual network's variables (nil is fine
+// without an LPIPS term).
+func (l Losses) Graph(ctx *mlctx.Context, pred, target *Node) (total *Node, terms []*Node) {
 	for _, t := range l.Weights.terms() {
 		var v *Node
 		switch t.name {
@@ -88,7 +90,7 @@ func (l Losses) Graph(pred, target *Node) (total *Node, terms []*Node) {
 		case "msssim":
 			v = OneMinus(ReduceAllMean(MSSSIM(pred, target)))
 		case "lpips":
-			v = ReduceAllMean(l.LPIPS(pred, target))
+			v = ReduceAllMean(l.LPIPS(ctx, pred, target))
 		}
 		terms = append(terms, v)
 		if total == nil {

@@ -99,7 +99,7 @@ func TestLossGradientsMatchFiniteDifferences(t *testing.T) {
 	for _, w := range []LossWeights{{MSE: 1}, {SSIM: 1}, {MSSSIM: 1}} {
 		t.Run(w.String(), func(t *testing.T) {
 			l := Losses{Weights: w}
-			lossOf := func(p, tg *Node) *Node { total, _ := l.Graph(p, tg); return total }
+			lossOf := func(p, tg *Node) *Node { total, _ := l.Graph(nil, p, tg); return total }
 			exec, err := NewExec(backend.MustNew(), func(p, tg *Node) []*Node {
 				loss := lossOf(p, tg)
 				return []*Node{loss, Gradient(loss, p)[0]}

@@ -14,6 +14,14 @@ type Options struct {
 	Seed int64
 	// Render are the rendering options used while optimizing.
 	Render eg3d.RenderOptions
+	// Patch, when > 0, makes every optimization step fit a random Patch x Patch square of the images instead
+	// of the whole images: the step costs about (Patch/R)² of a full one, the squares cover the image over
+	// the run. It needs a generator without super-resolution (whose image is its volume rendering); 0 (the
+	// paper's setting) fits whole images.
+	Patch int
+	// Perceptual computes the LPIPS term of the losses when their LPIPS weight is non-zero (nil otherwise);
+	// WithLPIPS sets it together with the paper's LPIPS weights.
+	Perceptual Perceptual `json:"-"`
 
 	// WSteps is the number of stage-1 (W+) steps; WLearningRate the peak learning rate of the projector's
 	// schedule (linear warm-up over WRampUp of the run, cosine ramp-down over the last WRampDown).
@@ -134,6 +142,17 @@ func QuickOptions() Options {
 	return o
 }
 
+// WithLPIPS returns o with the perceptual term of the official code's losses: LPIPS alone for W+ (the
+// EG3D projector), MSE + LPIPS for PTI, stage 3 and density regularization (PTI's and HFGI3D's), computed by
+// perceptual (e.g. a loaded pkg/lpips model's Distance).
+func (o Options) WithLPIPS(perceptual Perceptual) Options {
+	o.Perceptual = perceptual
+	o.WLoss = LossWeights{LPIPS: 1}
+	o.PTILoss = LossWeights{MSE: 1, LPIPS: 1}
+	o.FinalLoss = LossWeights{MSE: 1, LPIPS: 1}
+	return o
+}
+
 // WithSteps returns o with every stage's step count set to n (for smoke runs of notebooks and tests).
 func (o Options) WithSteps(n int) Options {
 	o.WSteps, o.PTISteps, o.FinalSteps, o.DensitySteps = n, n, n, n
@@ -151,6 +170,8 @@ func (o *Options) Validate() error {
 		return fmt.Errorf("invert: occluded weight %g, density weight %g and %d density points: want non-negative weights and points", o.OccludedWeight, o.DensityWeight, o.DensityPoints)
 	case o.WAvgSamples < 2:
 		return fmt.Errorf("invert: WAvgSamples %d, want at least 2 to estimate w_avg and w_std", o.WAvgSamples)
+	case o.Patch < 0:
+		return fmt.Errorf("invert: patch side %d, want 0 (whole images) or a positive side", o.Patch)
 	case o.WRampUp < 0 || o.WRampDown <= 0 || o.WNoiseRamp <= 0:
 		return fmt.Errorf("invert: schedule lengths must be positive (ramp-up %g, ramp-down %g, noise ramp %g)", o.WRampUp, o.WRampDown, o.WNoiseRamp)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/gomlx/gomlx/backends"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
@@ -14,48 +13,61 @@ import (
 
 // PTIResult is what stage 2 returns.
 type PTIResult struct {
+	// Key identifies what the result depends on (see Workspace); empty when nobody asked.
+	Key string `json:"key,omitempty"`
 	// Generator is the tuned copy; the input generator is unchanged.
 	Generator *eg3d.Generator `json:"-"`
 	History   []Record
 }
 
 // TunePTI is stage 2, pivotal tuning (Roich et al.): with the W+ code ws [1, NumWS, WDim] fixed, it fine-tunes
-// every parameter of a copy of the generator (buffers excluded) with Adam at a constant rate so that it
-// renders the target at its camera. It stops early when the loss reaches Options.PTIStopLoss. On
-// cancellation or a callback error it returns the generator tuned so far with the error.
-func TunePTI(stdctx context.Context, be backends.Backend, g *eg3d.Generator, ws *tensors.Tensor, target Target, opts Options, losses Losses, cb Callback) (*PTIResult, error) {
-	tuned, err := trainableCopy(g, ws)
+// every parameter of a copy of the inversion's generator (buffers excluded) with Adam at a constant rate,
+// under Options.PTILoss, so that it renders the target at its camera. It stops early when the loss reaches
+// Options.PTIStopLoss. On cancellation or a callback error it returns the generator tuned so far with the
+// error. (Continuing PTI from an already tuned generator, "PTI-long", is TunePTI of an Inversion whose
+// Generator is the tuned one.)
+func (in *Inversion) TunePTI(stdctx context.Context, ws *tensors.Tensor) (*PTIResult, error) {
+	return in.tune(stdctx, StagePTI, in.Options.PTISteps, ws)
+}
+
+// tune runs PTI's loop as stage for steps steps.
+func (in *Inversion) tune(stdctx context.Context, stage Stage, steps int, ws *tensors.Tensor) (*PTIResult, error) {
+	opts := in.Options
+	if err := in.check(opts.PTILoss); err != nil {
+		return nil, err
+	}
+	tuned, err := trainableCopy(in.Generator, ws)
 	if err != nil {
 		return nil, err
 	}
-	if err := opts.Validate(); err != nil {
-		return nil, err
-	}
-	if err := target.validate(&g.Config); err != nil {
-		return nil, err
-	}
-	if err := losses.Validate(); err != nil {
-		return nil, err
-	}
 	cfg := &tuned.Config
-	l, err := newLoop(be, tuned.Context, StagePTI, opts.PTISteps, losses.Names(), func(ctx *mlctx.Context, in []*Node) (*Node, []*Node, *Node) {
-		ws, img, cam := in[0], in[1], in[2]
-		render := eg3d.Synthesis(ctx, cfg, ws, cam, opts.Render).Image
-		loss, terms := losses.Graph(render, img)
+	losses := in.losses(opts.PTILoss)
+	patches := in.patches(stage)
+	l, err := newLoop(in.Backend, tuned.Context, stage, steps, losses.Names(), func(ctx *mlctx.Context, inputs []*Node) (*Node, []*Node, *Node) {
+		ws, img, cam := inputs[0], inputs[1], inputs[2]
+		render := patches.synthesize(ctx, cfg, ws, cam, patches.uv(inputs), opts.Render).Image
+		loss, terms := losses.Graph(ctx, render, img)
 		return loss, terms, render
 	}, nil)
 	if err != nil {
 		return nil, err
 	}
 	l.snapshot, l.gen = opts.SnapshotEvery, tuned
-	inputs := []any{ws, eg3d.FromImage(target.Image), labelOf(target.Camera)}
+	l.ws = func() (*tensors.Tensor, error) { return ws, nil }
+	whole, cam := eg3d.FromImage(in.Target.Image), labelOf(in.Target.Camera)
 	l.schedule = func(int) float64 { return opts.PTILearningRate }
-	l.inputs = func(int) []any { return inputs }
+	l.inputs = func(i int) []any {
+		if !patches.on() {
+			return []any{ws, whole, cam}
+		}
+		sq := patches.at(i)
+		return sq.with(ws, patches.image(in.Target.Image, sq), cam)
+	}
 	var stop func(float64) bool
 	if opts.PTIStopLoss > 0 {
 		stop = func(loss float64) bool { return loss <= opts.PTIStopLoss }
 	}
-	history, runErr := l.run(stdctx, cb, stop)
+	history, runErr := l.run(stdctx, in.Progress, stop)
 	dropOptimizerState(tuned.Context)
 	return &PTIResult{Generator: tuned, History: history}, runErr
 }

@@ -3,6 +3,7 @@ package invert
 import (
 	"time"
 
+	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/pmvi/pmvi/pkg/eg3d"
 	"github.com/pmvi/pmvi/pkg/fimage"
 )
@@ -15,6 +16,7 @@ const (
 	StagePTI     Stage = "pti"        // stage 2: pivotal tuning of all generator parameters
 	StageFinal   Stage = "final"      // stage 3: pseudo-multi-view optimization
 	StageDensity Stage = "densityreg" // supp. D: single view + density regularization
+	StagePTILong Stage = "ptilong"    // PTI continued as long as stage 3 runs: the fair "more optimization" baseline
 )
 
 // Step reports one optimization step to a Callback.
@@ -22,6 +24,8 @@ type Step struct {
 	Stage Stage
 	// Step counts from 1 to Steps.
 	Step, Steps int
+	// StageIndex counts a Pipeline's stages from 1 to StageCount (both 0 for a stage run on its own).
+	StageIndex, StageCount int
 	// Loss is the weighted loss of the step; Terms its unweighted terms by name.
 	Loss  float64
 	Terms map[string]float64
@@ -32,6 +36,9 @@ type Step struct {
 	// Render is the current render at the input camera, on steps that are multiples of
 	// Options.SnapshotEvery (and the last); nil otherwise.
 	Render *fimage.Image
+	// WS is the W+ code the step renders with [1, NumWS, WDim]: in stage 1 the latent after this step's update
+	// (without the optimization noise), in later stages the fixed code. Stage 1 copies it for the callback.
+	WS *tensors.Tensor
 	// Generator is the generator being tuned (stages pti, final and densityreg), with this step's update
 	// applied. It is live: valid during the callback, for evaluating it (e.g. rendering novel views with an
 	// eg3d.Runner kept across steps); clone it to keep a snapshot.

@@ -42,7 +42,7 @@ func TestProjectWReachesThirtyDBOnTheTinyModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts := QuickOptions()
-	res, err := ProjectW(context.Background(), be, g, Target{Image: truth.Image, Camera: cam}, opts, Losses{Weights: opts.WLoss}, nil)
+	res, err := inversion(be, g, Target{Image: truth.Image, Camera: cam}, opts, nil).ProjectW(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func benchStep(b *testing.B, be backends.Backend, g *eg3d.Generator, stage Stage
 	}
 	opts := QuickOptions().WithSteps(b.N + 1)
 	opts.WAvgSamples = 16
-	l := Losses{Weights: LossWeights{MSE: 1}}
+	opts.WLoss, opts.PTILoss = LossWeights{MSE: 1}, LossWeights{MSE: 1}
 	tg := Target{Image: target.Image, Camera: cam}
 	b.ResetTimer()
 	var first, last Step // the first step compiles the graph, so it is not counted
@@ -84,10 +84,11 @@ func benchStep(b *testing.B, be backends.Backend, g *eg3d.Generator, stage Stage
 		last = s
 		return nil
 	}
+	in := inversion(be, g, tg, opts, cb)
 	if stage == StageW {
-		_, err = ProjectW(context.Background(), be, g, tg, opts, l, cb)
+		_, err = in.ProjectW(context.Background())
 	} else {
-		_, err = TunePTI(context.Background(), be, g, ws, tg, opts, l, cb)
+		_, err = in.TunePTI(context.Background(), ws)
 	}
 	if err != nil {
 		b.Fatal(err)

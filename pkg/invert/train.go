@@ -32,6 +32,8 @@ type loop struct {
 	inputs func(i int) []any
 	// gen, when set, is reported with each step (the generator being tuned).
 	gen *eg3d.Generator
+	// ws returns the W+ code to report with each step (nil: none).
+	ws func() (*tensors.Tensor, error)
 }
 
 // newLoop compiles step (which must return the scalar loss first, then the terms, then the render) with an
@@ -84,6 +86,11 @@ func (l *loop) run(stdctx context.Context, cb Callback, stop func(loss float64) 
 		if cb != nil {
 			s := Step{Stage: l.stage, Step: i + 1, Steps: l.steps, Loss: loss, Terms: rec.Terms,
 				LearningRate: rate, Elapsed: time.Since(start), Generator: l.gen}
+			if l.ws != nil {
+				if s.WS, err = l.ws(); err != nil {
+					return history, err
+				}
+			}
 			if l.snapshot > 0 && ((i+1)%l.snapshot == 0 || i+1 == l.steps) {
 				if s.Render, err = eg3d.ToImage(outs[len(outs)-1]); err != nil {
 					return history, err

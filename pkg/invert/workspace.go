@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
-	"github.com/pmvi/pmvi/internal/atomicfile"
-
 	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/pmvi/pmvi/internal/atomicfile"
 	"github.com/pmvi/pmvi/pkg/camera"
 	"github.com/pmvi/pmvi/pkg/checkpoint/npy"
 	"github.com/pmvi/pmvi/pkg/eg3d"
@@ -17,10 +17,21 @@ import (
 	"github.com/pmvi/pmvi/pkg/pseudoview"
 )
 
-// Workspace keeps one inversion's stage results in a directory, so that work already done is loaded instead of
-// recomputed: by a notebook, whose cells run as separate programs, and by a command that was interrupted.
-// Each method returns the stored result when the directory holds one and otherwise calls compute and stores
-// what it returns (atomically, file by file); a nil compute asks for a stored result only.
+// Workspace keeps one inversion's stage results in a directory, so that work already done is loaded instead
+// of recomputed: by a command that was interrupted (even by kill -9), by a notebook whose cells run as
+// separate programs, by a second method on the same input. Pipeline uses it; each stage's files are:
+//
+//	w        latent.npy, w.json
+//	pti      generator.safetensors, pti.json
+//	views    views/NN_{visible,mask,coverage,generated,blended}.npy, views.json
+//	final    final.safetensors, final.json   (and densityreg.*, ptilong.* for those methods)
+//
+// Every stage's JSON file records the key of what the result depends on (Pipeline derives it from the
+// generator, the target and the options), is written last and removed first: a stored result is used only
+// when its JSON exists and its key matches, so a run killed while writing, or one with other settings, never
+// hands a stale result on. Each method returns the stored result when its key matches and otherwise calls
+// compute and stores what it returns; a nil compute asks for a stored result only. An empty key accepts any
+// stored result.
 type Workspace struct {
 	Dir string
 }
@@ -32,13 +43,47 @@ func (w Workspace) has(name string) bool {
 	return err == nil
 }
 
+// stored reads a stage's JSON into v when it exists and its key matches; it reports whether it did.
+func (w Workspace) stored(meta, key string, v interface{ storedKey() string }) (bool, error) {
+	if w.Dir == "" || !w.has(meta) {
+		return false, nil
+	}
+	if err := readJSON(w.path(meta), v); err != nil {
+		return false, err
+	}
+	return key == "" || v.storedKey() == key, nil
+}
+
+// begin removes a stage's JSON before its files are rewritten, so a half-written stage is never taken as done.
+func (w Workspace) begin(meta string) error {
+	if err := w.mkdir(); err != nil {
+		return err
+	}
+	if err := os.Remove(w.path(meta)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("invert: %w", err)
+	}
+	return nil
+}
+
+func (r *WResult) storedKey() string     { return r.Key }
+func (r *PTIResult) storedKey() string   { return r.Key }
+func (r *FinalResult) storedKey() string { return r.Key }
+
+func (r *WResult) setKey(k string)     { r.Key = k }
+func (r *PTIResult) setKey(k string)   { r.Key = k }
+func (r *FinalResult) setKey(k string) { r.Key = k }
+
 // W returns stage 1's result: latent.npy and w.json (statistics and loss history).
-func (w Workspace) W(compute func() (*WResult, error)) (*WResult, error) {
-	if w.has("latent.npy") && w.has("w.json") {
-		var r WResult
-		if err := readJSON(w.path("w.json"), &r); err != nil {
-			return nil, err
-		}
+func (w Workspace) W(key string, compute func() (*WResult, error)) (*WResult, error) {
+	if w.Dir == "" {
+		return unstored(key, compute, "stage 1 (W+)", w)
+	}
+	var r WResult
+	ok, err := w.stored("w.json", key, &r)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
 		data, shape, err := npy.ReadFloat32(w.path("latent.npy"))
 		if err != nil {
 			return nil, err
@@ -49,84 +94,99 @@ func (w Workspace) W(compute func() (*WResult, error)) (*WResult, error) {
 	if compute == nil {
 		return nil, w.missing("stage 1 (W+)")
 	}
-	r, err := compute()
-	if r == nil || err != nil {
-		return r, err
+	res, err := compute()
+	if res == nil || err != nil {
+		return res, err
 	}
-	if err := w.mkdir(); err != nil {
+	res.Key = key
+	if err := w.begin("w.json"); err != nil {
 		return nil, err
 	}
-	if err := npy.WriteFloat32(w.path("latent.npy"), tensors.MustCopyFlatData[float32](r.WS), r.WS.Shape().Dimensions...); err != nil {
+	if err := npy.WriteFloat32(w.path("latent.npy"), tensors.MustCopyFlatData[float32](res.WS), res.WS.Shape().Dimensions...); err != nil {
 		return nil, err
 	}
-	return r, writeJSON(w.path("w.json"), r)
+	return res, writeJSON(w.path("w.json"), res)
 }
 
 // PTI returns stage 2's result: generator.safetensors and pti.json (loss history).
-func (w Workspace) PTI(compute func() (*PTIResult, error)) (*PTIResult, error) {
-	if w.has("generator.safetensors") && w.has("pti.json") {
-		var r PTIResult
-		if err := readJSON(w.path("pti.json"), &r); err != nil {
+func (w Workspace) PTI(key string, compute func() (*PTIResult, error)) (*PTIResult, error) {
+	if w.Dir == "" {
+		return unstored(key, compute, "stage 2 (PTI)", w)
+	}
+	var r PTIResult
+	ok, err := w.stored("pti.json", key, &r)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		if r.Generator, err = eg3d.Load(w.path("generator.safetensors")); err != nil {
 			return nil, err
 		}
-		g, err := eg3d.Load(w.path("generator.safetensors"))
-		if err != nil {
-			return nil, err
-		}
-		r.Generator = g
 		return &r, nil
 	}
 	if compute == nil {
 		return nil, w.missing("stage 2 (PTI)")
 	}
-	r, err := compute()
-	if r == nil || err != nil {
-		return r, err
+	res, err := compute()
+	if res == nil || err != nil {
+		return res, err
 	}
-	if err := w.mkdir(); err != nil {
+	res.Key = key
+	if err := w.begin("pti.json"); err != nil {
 		return nil, err
 	}
-	if err := r.Generator.Save(w.path("generator.safetensors")); err != nil {
+	if err := res.Generator.Save(w.path("generator.safetensors")); err != nil {
 		return nil, err
 	}
-	return r, writeJSON(w.path("pti.json"), r)
+	return res, writeJSON(w.path("pti.json"), res)
 }
 
-// Final returns stage 3's (or density regularization's) result, stored under name (e.g. "final").
-func (w Workspace) Final(name string, compute func() (*FinalResult, error)) (*FinalResult, error) {
+// Final returns the result of a last tuning stage (stage 3, density regularization, PTI-long) stored under
+// name: name.safetensors and name.json.
+func (w Workspace) Final(name, key string, compute func() (*FinalResult, error)) (*FinalResult, error) {
+	if w.Dir == "" {
+		return unstored(key, compute, name, w)
+	}
 	gen, meta := name+".safetensors", name+".json"
-	if w.has(gen) && w.has(meta) {
-		var r FinalResult
-		if err := readJSON(w.path(meta), &r); err != nil {
+	var r FinalResult
+	ok, err := w.stored(meta, key, &r)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		if r.Generator, err = eg3d.Load(w.path(gen)); err != nil {
 			return nil, err
 		}
-		g, err := eg3d.Load(w.path(gen))
-		if err != nil {
-			return nil, err
-		}
-		r.Generator = g
 		return &r, nil
 	}
 	if compute == nil {
 		return nil, w.missing(name)
 	}
-	r, err := compute()
-	if r == nil || err != nil {
-		return r, err
+	res, err := compute()
+	if res == nil || err != nil {
+		return res, err
 	}
-	if err := w.mkdir(); err != nil {
+	res.Key = key
+	if err := w.begin(meta); err != nil {
 		return nil, err
 	}
-	if err := r.Generator.Save(w.path(gen)); err != nil {
+	if err := res.Generator.Save(w.path(gen)); err != nil {
 		return nil, err
 	}
-	return r, writeJSON(w.path(meta), r)
+	return res, writeJSON(w.path(meta), res)
 }
 
-// views.json lists the stored pseudo views; their images live in views/NN_<layer>.npy.
+// storedViews is views.json: the key and the views' cameras; their images live in views/NN_<layer>.npy.
+type storedViews struct {
+	Key   string       `json:"key"`
+	Views []storedView `json:"views"`
+}
+
 type storedView struct {
 	Camera []float32 `json:"camera"`
 }
+
+func (s *storedViews) storedKey() string { return s.Key }
 
 var viewLayers = []string{"visible", "mask", "coverage", "generated", "blended"}
 
@@ -135,14 +195,21 @@ func layers(v *pseudoview.View) []**fimage.Image {
 }
 
 // PseudoViews returns the pseudo views: views.json and views/NN_{visible,mask,coverage,generated,blended}.npy.
-func (w Workspace) PseudoViews(compute func() ([]pseudoview.View, error)) ([]pseudoview.View, error) {
-	if w.has("views.json") {
-		var stored []storedView
-		if err := readJSON(w.path("views.json"), &stored); err != nil {
-			return nil, err
+func (w Workspace) PseudoViews(key string, compute func() ([]pseudoview.View, error)) ([]pseudoview.View, error) {
+	if w.Dir == "" {
+		if compute == nil {
+			return nil, w.missing("pseudo views")
 		}
-		out := make([]pseudoview.View, len(stored))
-		for i, s := range stored {
+		return compute()
+	}
+	var stored storedViews
+	ok, err := w.stored("views.json", key, &stored)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		out := make([]pseudoview.View, len(stored.Views))
+		for i, s := range stored.Views {
 			c, err := camera.FromLabel(s.Camera)
 			if err != nil {
 				return nil, fmt.Errorf("invert: %s view %d: %w", w.path("views.json"), i, err)
@@ -167,12 +234,15 @@ func (w Workspace) PseudoViews(compute func() ([]pseudoview.View, error)) ([]pse
 	if err != nil {
 		return views, err
 	}
+	if err := w.begin("views.json"); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(w.path("views"), 0o755); err != nil {
 		return nil, err
 	}
-	stored := make([]storedView, len(views))
+	stored = storedViews{Key: key, Views: make([]storedView, len(views))}
 	for i := range views {
-		stored[i].Camera = views[i].Camera.Label()
+		stored.Views[i].Camera = views[i].Camera.Label()
 		for k, p := range layers(&views[i]) {
 			m := *p
 			if err := npy.WriteFloat32(w.path(fmt.Sprintf("views/%02d_%s.npy", i, viewLayers[k])), m.Pix, m.C, m.H, m.W); err != nil {
@@ -183,8 +253,21 @@ func (w Workspace) PseudoViews(compute func() ([]pseudoview.View, error)) ([]pse
 	return views, writeJSON(w.path("views.json"), stored)
 }
 
+// unstored computes a result a workspace without a directory does not keep.
+func unstored[T interface{ setKey(string) }](key string, compute func() (T, error), what string, w Workspace) (T, error) {
+	if compute == nil {
+		var zero T
+		return zero, w.missing(what)
+	}
+	r, err := compute()
+	if err == nil {
+		r.setKey(key)
+	}
+	return r, err
+}
+
 func (w Workspace) missing(what string) error {
-	return fmt.Errorf("invert: workspace %s holds no %s result yet (run that stage first)", w.Dir, what)
+	return fmt.Errorf("invert: workspace %s holds no %s result for these settings yet (run that stage first)", w.Dir, what)
 }
 
 func (w Workspace) mkdir() error {

@@ -22,36 +22,32 @@ func TestWorkspaceStoresAndLoadsEveryStage(t *testing.T) {
 	opts := quickTestOptions(5)
 	opts.FinalSteps = 5
 	opts.Trajectory = camera.Cameras(camera.Ellipse(3, 0.3, 0.2, 0))
-	l := Losses{Weights: LossWeights{MSE: 1}}
+	in := inversion(be, g, target, opts, nil)
 	ws := Workspace{Dir: t.TempDir()}
 	calls := 0
 	run := func() (*WResult, *PTIResult, []pseudoview.View, *FinalResult) {
-		w, err := ws.W(func() (*WResult, error) { calls++; return ProjectW(context.Background(), be, g, target, opts, l, nil) })
+		w, err := ws.W("kw", func() (*WResult, error) { calls++; return in.ProjectW(context.Background()) })
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := ws.PTI(func() (*PTIResult, error) {
+		p, err := ws.PTI("kp", func() (*PTIResult, error) {
 			calls++
-			return TunePTI(context.Background(), be, g, w.WS, target, opts, l, nil)
+			return in.TunePTI(context.Background(), w.WS)
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		views, err := ws.PseudoViews(func() ([]pseudoview.View, error) {
+		views, err := ws.PseudoViews("kv", func() ([]pseudoview.View, error) {
 			calls++
-			r := eg3d.NewRunner(p.Generator, be)
-			at, err := r.Render(w.WS, cam, opts.Render)
-			if err != nil {
-				return nil, err
-			}
-			return BuildPseudoViews(context.Background(), r, w, target, at.Depth, opts, nil)
+			views, _, err := in.BuildPseudoViews(context.Background(), p.Generator, w.WS)
+			return views, err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := ws.Final("final", func() (*FinalResult, error) {
+		f, err := ws.Final("final", "kf", func() (*FinalResult, error) {
 			calls++
-			return Final(context.Background(), be, p.Generator, w.WS, target, AsPseudoViews(views), opts, l, nil)
+			return in.Final(context.Background(), p.Generator, w.WS, AsPseudoViews(views))
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -82,7 +78,33 @@ func TestWorkspaceStoresAndLoadsEveryStage(t *testing.T) {
 
 func TestWorkspaceWithoutResultsSaysWhich(t *testing.T) {
 	ws := Workspace{Dir: t.TempDir()}
-	if _, err := ws.PTI(nil); err == nil || !strings.Contains(err.Error(), "PTI") {
+	if _, err := ws.PTI("k", nil); err == nil || !strings.Contains(err.Error(), "PTI") {
 		t.Errorf("PTI(nil) on an empty workspace: %v", err)
+	}
+}
+
+// A stored result with another key is not used: compute runs and replaces it.
+func TestWorkspaceIgnoresResultsOfOtherSettings(t *testing.T) {
+	ws := Workspace{Dir: t.TempDir()}
+	w := func(v float32) func() (*WResult, error) {
+		return func() (*WResult, error) {
+			return &WResult{WS: tensors.FromFlatDataAndDimensions([]float32{v, v}, 1, 1, 2)}, nil
+		}
+	}
+	if _, err := ws.W("a", w(1)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ws.W("b", w(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := tensors.MustCopyFlatData[float32](got.WS)[0]; v != 2 {
+		t.Errorf("key b returned %v, want the newly computed 2", v)
+	}
+	if _, err := ws.W("a", nil); err == nil {
+		t.Error("key a still found after key b replaced it")
+	}
+	if got, err := ws.W("", nil); err != nil || tensors.MustCopyFlatData[float32](got.WS)[0] != 2 {
+		t.Errorf("an empty key should accept the stored result: %v", err)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/gomlx/gomlx/backends"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
@@ -18,6 +17,10 @@ type Target struct {
 	// Image is the input [3, R, R] in [-1, 1], R the generator's output resolution.
 	Image  *fimage.Image
 	Camera camera.Camera
+	// Foreground (optional, one channel in [0, 1], the image's size) marks the subject: 1 on the head, 0 on
+	// the background. The pseudo views warp only the foreground's texture, so the background never becomes
+	// texture on the head's silhouette. Nil treats the whole image as foreground.
+	Foreground *fimage.Image
 }
 
 // validate checks the target against the generator.
@@ -31,11 +34,21 @@ func (t Target) validate(cfg *eg3d.Config) error {
 	if err := t.Image.CheckFinite("target image"); err != nil {
 		return err
 	}
+	if f := t.Foreground; f != nil {
+		if f.C != 1 || !f.SameSize(t.Image) {
+			return fmt.Errorf("invert: target foreground is %dx%dx%d, want 1x%dx%d", f.C, f.H, f.W, t.Image.H, t.Image.W)
+		}
+		if err := f.CheckFinite("target foreground"); err != nil {
+			return err
+		}
+	}
 	return t.Camera.Validate()
 }
 
 // WResult is what stage 1 returns.
 type WResult struct {
+	// Key identifies what the result depends on (see Workspace); empty when nobody asked.
+	Key string `json:"key,omitempty"`
 	// WS is the W+ code [1, NumWS, WDim], without the optimization noise.
 	WS *tensors.Tensor `json:"-"`
 	// Stats are the w_avg and w_std it started from.
@@ -49,20 +62,15 @@ const wsScope, wsName = "/invert", "ws"
 
 // ProjectW is stage 1: starting from w_avg, it optimizes a W+ code (one w per synthesis layer) so that the
 // generator renders the target at its camera, with the projector's learning-rate schedule and decaying W
-// noise (and, with Options.OptimizeNoise, the noise buffers). The generator is not changed. On cancellation
-// or a callback error it returns the code reached so far with the error.
-func ProjectW(stdctx context.Context, be backends.Backend, g *eg3d.Generator, target Target, opts Options, losses Losses, cb Callback) (*WResult, error) {
-	cfg := &g.Config
-	if err := opts.Validate(); err != nil {
+// noise (and, with Options.OptimizeNoise, the noise buffers), under Options.WLoss. The generator is not
+// changed. On cancellation or a callback error it returns the code reached so far with the error.
+func (in *Inversion) ProjectW(stdctx context.Context) (*WResult, error) {
+	opts := in.Options
+	if err := in.check(opts.WLoss); err != nil {
 		return nil, err
 	}
-	if err := target.validate(cfg); err != nil {
-		return nil, err
-	}
-	if err := losses.Validate(); err != nil {
-		return nil, err
-	}
-	stats, err := MeasureW(be, g, opts.WAvgSamples, target.Camera.Intrinsics)
+	g, cfg := in.Generator, &in.Generator.Config
+	stats, err := MeasureW(in.Backend, g, opts.WAvgSamples, in.Target.Camera.Intrinsics)
 	if err != nil {
 		return nil, err
 	}
@@ -93,13 +101,15 @@ func ProjectW(stdctx context.Context, be backends.Backend, g *eg3d.Generator, ta
 	if opts.OptimizeNoise {
 		after = renormalizeNoise
 	}
-	l, err := newLoop(be, ctx, StageW, opts.WSteps, losses.Names(), func(ctx *mlctx.Context, in []*Node) (*Node, []*Node, *Node) {
-		img, cam, noiseScale := in[0], in[1], in[2]
+	losses := in.losses(opts.WLoss)
+	patches := in.patches(StageW)
+	l, err := newLoop(in.Backend, ctx, StageW, opts.WSteps, losses.Names(), func(ctx *mlctx.Context, inputs []*Node) (*Node, []*Node, *Node) {
+		img, cam, noiseScale := inputs[0], inputs[1], inputs[2]
 		gr := img.Graph()
 		ws := wsVar.ValueGraph(gr)
 		ws = Add(ws, Mul(ctx.RandomNormal(gr, ws.Shape()), noiseScale))
-		render := eg3d.Synthesis(ctx, cfg, ws, cam, opts.Render).Image
-		loss, terms := losses.Graph(downsampleForLoss(render, losses), downsampleForLoss(img, losses))
+		render := patches.synthesize(ctx, cfg, ws, cam, patches.uv(inputs), opts.Render).Image
+		loss, terms := losses.Graph(ctx, downsampleForLoss(render, losses), downsampleForLoss(img, losses))
 		if opts.OptimizeNoise {
 			loss = Add(loss, MulScalar(noiseRegularization(ctx, gr), opts.NoiseRegularization))
 		}
@@ -109,15 +119,23 @@ func ProjectW(stdctx context.Context, be backends.Backend, g *eg3d.Generator, ta
 		return nil, err
 	}
 	l.snapshot = opts.SnapshotEvery
-	img, cam := eg3d.FromImage(target.Image), labelOf(target.Camera)
+	l.ws = func() (*tensors.Tensor, error) {
+		v, err := wsVar.Value()
+		if err != nil {
+			return nil, err
+		}
+		return v.LocalClone()
+	}
+	cam := labelOf(in.Target.Camera)
 	l.schedule = func(i int) float64 {
 		return ProjectorLR(opts.WLearningRate, float64(i)/float64(opts.WSteps), opts.WRampUp, opts.WRampDown)
 	}
 	l.inputs = func(i int) []any {
-		scale := ProjectorNoise(stats.Std, opts.WNoise, float64(i)/float64(opts.WSteps), opts.WNoiseRamp)
-		return []any{img, cam, tensors.FromScalar(float32(scale))}
+		scale := tensors.FromScalar(float32(ProjectorNoise(stats.Std, opts.WNoise, float64(i)/float64(opts.WSteps), opts.WNoiseRamp)))
+		sq := patches.at(i)
+		return sq.with(patches.image(in.Target.Image, sq), cam, scale)
 	}
-	history, runErr := l.run(stdctx, cb, nil)
+	history, runErr := l.run(stdctx, in.Progress, nil)
 	ws, err := wsVar.Value()
 	if err == nil {
 		ws, err = ws.LocalClone()

@@ -89,7 +89,8 @@ func run(out string, index, wsteps, steps, every int) error {
 	target := invert.Target{Image: c.Input.RGB, Camera: c.Camera}
 	ctx := context.Background()
 	fmt.Fprintf(os.Stderr, "case %d: W+ projection (%d steps)\n", index, opts.WSteps)
-	w, err := invert.ProjectW(ctx, be, g, target, opts, invert.Losses{Weights: opts.WLoss}, nil)
+	in := &invert.Inversion{Backend: be, Generator: g, Target: target, Options: opts}
+	w, err := in.ProjectW(ctx)
 	if err != nil {
 		return err
 	}
@@ -114,7 +115,8 @@ func run(out string, index, wsteps, steps, every int) error {
 		}
 		return nil
 	}
-	if _, err := invert.TunePTI(ctx, be, g, w.WS, target, opts, invert.Losses{Weights: opts.PTILoss}, cb); err != nil {
+	in.Progress = cb
+	if _, err := in.TunePTI(ctx, w.WS); err != nil {
 		return err
 	}
 	return write(out, index, points)
