@@ -230,7 +230,7 @@ func worker(r *runner, c *Case, timeout time.Duration) {
 	}
 	what, kind := c.What, c.Kind
 	*c = got
-	c.What, c.Kind, c.Command = what, kind, p.command
+	c.What, c.Kind, c.Command, c.ExitCode = what, kind, p.command, p.exitCode
 	if c.Name == "preflight" {
 		r.res.BackendDescription = c.Info["description"]
 	}
