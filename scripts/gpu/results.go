@@ -190,13 +190,35 @@ func (r *Results) markdown() string {
 			}
 		}
 		if len(c.Files) > 0 {
-			p("\nFiles: %s\n", strings.Join(c.Files, ", "))
+			p("\nFiles (%d): %s\n", len(c.Files), strings.Join(filesSummary(c.Files), ", "))
 		}
 		if len(c.Output) > 0 {
 			p("\n```\n%s\n```\n", strings.Join(c.Output, "\n"))
 		}
 	}
 	return b.String()
+}
+
+// filesSummary names each file, and each folder once with its count of files.
+func filesSummary(files []string) []string {
+	var out []string
+	folders := map[string]int{}
+	for _, f := range files {
+		dir := filepath.Dir(f)
+		if strings.Count(f, "/") > 1 {
+			if folders[dir]++; folders[dir] == 1 {
+				out = append(out, dir+"/")
+			}
+			continue
+		}
+		out = append(out, f)
+	}
+	for i, f := range out {
+		if n := folders[strings.TrimSuffix(f, "/")]; n > 0 {
+			out[i] = fmt.Sprintf("%s (%d files)", f, n)
+		}
+	}
+	return out
 }
 
 // cell escapes a markdown table cell's pipes.

@@ -378,17 +378,24 @@ func invert(r *runner, c *Case, timeout time.Duration) {
 	c.Command, c.ExitCode = p.command, p.exitCode
 	c.Seconds, c.Runs = p.seconds, 1
 	c.Statistic = "wall time of the pmvi process: loading, compilation, every stage and writing"
-	c.Output = append(p.tail(25), nonEmptyLines(p.stdout.String())...)
+	c.Output = collapseProgress(append(nonEmptyLines(p.stderr.String()), nonEmptyLines(p.stdout.String())...))
 	if len(c.Output) > 60 {
 		c.Output = c.Output[len(c.Output)-60:]
 	}
 	if p.err != nil {
 		c.Status, c.Reason = "failed", p.failure()
 	}
-	// Keep the small outputs (images, JSON) with the results; the latents and tuned generators stay behind.
+	// Keep the small outputs (images, JSON) with the results; the latents, tuned generators and the pseudo views
+	// (90 images) stay behind.
 	dst := filepath.Join(r.out, "invert")
 	_ = filepath.WalkDir(out, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() {
+			if d.Name() == "pseudo_views" {
+				return filepath.SkipDir
+			}
 			return nil
 		}
 		ext := strings.ToLower(filepath.Ext(path))
@@ -510,6 +517,24 @@ func (p *process) tail(n int) []string {
 		lines = lines[len(lines)-n:]
 	}
 	return lines
+}
+
+// progressBar matches a progress bar's line: what it counts, then the bar.
+var progressBar = regexp.MustCompile(`^(.*?)\s*\[[=> -]*\]`)
+
+// collapseProgress keeps the last line of each run of progress-bar lines counting the same thing (the stage's
+// total steps and time), and every other line.
+func collapseProgress(lines []string) []string {
+	var kept []string
+	for i, l := range lines {
+		if m := progressBar.FindStringSubmatch(l); m != nil && i+1 < len(lines) {
+			if n := progressBar.FindStringSubmatch(lines[i+1]); n != nil && n[1] == m[1] {
+				continue
+			}
+		}
+		kept = append(kept, l)
+	}
+	return kept
 }
 
 // nonEmptyLines splits output at newlines and carriage returns (progress bars), dropping blank lines.
