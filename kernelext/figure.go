@@ -71,6 +71,16 @@ func Grid(rows [][]*fimage.Image, rowLabels, colLabels []string) (*Figure, error
 	return NewFigure(img, "")
 }
 
+// CaptionedGrid is Grid with a caption under every image (captions[r][c], "" for none), e.g. each tile's
+// PSNR against the ground truth in a figure that compares methods.
+func CaptionedGrid(rows [][]*fimage.Image, captions [][]string, rowLabels, colLabels []string) (*Figure, error) {
+	img, err := (&figures.Grid{Rows: rows, Captions: captions, RowLabels: rowLabels, ColLabels: colLabels}).Draw()
+	if err != nil {
+		return nil, fmt.Errorf("kernelext: %w", err)
+	}
+	return NewFigure(img, "")
+}
+
 // Depth returns a one-channel depth map painted with the Viridis colour map over its own finite range:
 // near is yellow, far dark purple, no surface (NaN or infinity) black. The caption gets the range appended.
 func Depth(depth *fimage.Image, caption string) (*Figure, error) {

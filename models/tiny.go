@@ -34,6 +34,7 @@ func Tiny() (*eg3d.Generator, error) {
 
 // Info describes how the embedded model was made (models/tiny/tiny.json).
 type Info struct {
+	Config           eg3d.Config        `json:"config"`
 	Command          string             `json:"command"`
 	Seed             uint64             `json:"seed"`
 	Commit           string             `json:"commit"`

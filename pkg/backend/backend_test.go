@@ -24,7 +24,11 @@ func TestNewWithConfig(t *testing.T) {
 		{config: "go:ops_parallel"},
 		{config: "cpu:bogus", wantErr: `unknown configuration option "bogus"`},
 		{config: "tpu", wantErr: `unknown backend "tpu"`},
-		{config: "xla:cuda", wantErr: "built without it"},
+	}
+	if !XLALinked {
+		tests = append(tests, struct {
+			config, wantErr string
+		}{config: "xla:cuda", wantErr: "built without it"})
 	}
 	for _, tc := range tests {
 		t.Run(tc.config, func(t *testing.T) {

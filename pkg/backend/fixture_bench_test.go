@@ -27,7 +27,7 @@ func BenchmarkFixture(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	be, err := backend.NewWithConfig("cpu")
+	be, err := backend.New() // GOMLX_BACKEND: the parity checks run on whichever backend is chosen (scripts/gpu runs them on XLA)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -69,18 +69,27 @@ func (s *Suite) Case(i int) (*Case, error) {
 		pose.Yaw, pose.Pitch = heads.ExtremePose.Camera().YawPitch()
 	}
 	scene := heads.Scene{Identity: heads.NewIdentity(s.Seeds[i]), Variant: s.Variant, Background: s.Background}
-	c := &Case{Index: i, Scene: scene, Camera: pose.Camera(), Views: s.Views}
+	c := NewCase(scene, pose.Camera(), s.Views, s.Res, s.NR)
+	c.Index = i
+	return c, nil
+}
+
+// NewCase renders the case of scene seen from cam: the input (8-bit, as a saved image holds it) and the
+// ground truth at views (camera.Evaluation when nil), images at res pixels and depth at nr. Notebooks use it
+// to score an input of their own choosing as the benchmark scores its cases.
+func NewCase(scene heads.Scene, cam camera.Camera, views []camera.Camera, res, nr int) *Case {
+	c := &Case{Scene: scene, Camera: cam, Views: views}
 	if c.Views == nil {
 		c.Views = camera.Cameras(camera.Evaluation())
 	}
-	c.Input = heads.Render(scene, c.Camera, s.Res)
+	c.Input = heads.Render(scene, c.Camera, res)
 	c.Input.RGB = c.Input.RGB.Quantize8() // what a user's saved image holds
-	c.InputDepth, c.InputMask = heads.RenderDepth(scene, c.Camera, s.NR)
+	c.InputDepth, c.InputMask = heads.RenderDepth(scene, c.Camera, nr)
 	for _, v := range c.Views {
-		c.Truth = append(c.Truth, heads.Render(scene, v, s.Res))
-		d, m := heads.RenderDepth(scene, v, s.NR)
+		c.Truth = append(c.Truth, heads.Render(scene, v, res))
+		d, m := heads.RenderDepth(scene, v, nr)
 		c.TruthDepth = append(c.TruthDepth, d)
 		c.TruthMask = append(c.TruthMask, m)
 	}
-	return c, nil
+	return c
 }

@@ -49,7 +49,7 @@ func loadOfficial(t *testing.T) *officialNet {
 			officialErr = err
 			return
 		}
-		be, err := backend.NewWithConfig("cpu")
+		be, err := backend.New() // GOMLX_BACKEND: the parity checks run on whichever backend is chosen (scripts/gpu runs them on XLA)
 		if err != nil {
 			officialErr = err
 			return

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -166,6 +167,18 @@ func (p *Pipeline) Run(stdctx context.Context, m Method) (*Result, error) {
 	if stages == nil {
 		return nil, fmt.Errorf("invert: unknown method %q", m)
 	}
+	return p.RunUntil(stdctx, m, stages[len(stages)-1])
+}
+
+// RunUntil runs method m's stages up to and including last, as Run does: a notebook shows the method stage by
+// stage this way, each cell continuing from the workspace where the previous one stopped.
+func (p *Pipeline) RunUntil(stdctx context.Context, m Method, last Stage) (*Result, error) {
+	stages := m.Stages()
+	n := slices.Index(stages, last)
+	if n < 0 {
+		return nil, fmt.Errorf("invert: method %q has no stage %q (its stages: %v)", m, last, stages)
+	}
+	stages = stages[:n+1]
 	if err := p.Options.Validate(); err != nil {
 		return nil, err
 	}
@@ -181,7 +194,7 @@ func (p *Pipeline) Run(stdctx context.Context, m Method) (*Result, error) {
 		in := p.Inversion
 		if p.Progress != nil {
 			in.Progress = func(s Step) error {
-				s.StageIndex, s.StageCount = i+1, len(stages)
+				s.StageIndex, s.StageCount = i+1, len(m.Stages())
 				return p.Progress(s)
 			}
 		}

@@ -60,6 +60,14 @@ func TestPipelineRunsEveryStageOfTheMethod(t *testing.T) {
 	if v := res.Views[0]; v.Blended.H != 16 || v.Mask.C != 1 {
 		t.Errorf("pseudo view blend %dx%d, mask %d channels", v.Blended.H, v.Blended.W, v.Mask.C)
 	}
+	// RunUntil stops after the stage it names; a stage the method lacks is refused.
+	part, err := p.RunUntil(context.Background(), MethodOurs, StagePTI)
+	if err != nil || part.PTI != res.PTI || part.Views != nil || part.Final != nil || part.Generator != res.PTI.Generator {
+		t.Errorf("RunUntil(ours, pti): %v; want PTI's result and nothing after it", err)
+	}
+	if _, err := p.RunUntil(context.Background(), MethodPTI, StageFinal); err == nil {
+		t.Error("RunUntil(pti, final) was accepted")
+	}
 	// A second method on the same pipeline reuses W+ and PTI from memory.
 	clear(stages)
 	dr, err := p.Run(context.Background(), MethodDensityReg)
