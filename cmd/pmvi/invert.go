@@ -106,14 +106,24 @@ func runInvert(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "inverting %s with %s (%dx%d), method %s, preset %s, losses %s\n", *image, p.Network,
 		g.Config.ImageResolution, g.Config.ImageResolution, m, preset, lossSummary(opts, perceptual))
-	res, err := p.Run(stdctx, m)
-	if err != nil {
+	if _, err := invertInto(stdctx, p, m, cams, *orbit, stdout); err != nil {
 		if errors.Is(err, context.Canceled) {
 			fmt.Fprintf(stdout, "\ninterrupted: finished stages are in %s; run the same command again to continue\n", *out)
 		}
 		return err
 	}
-	return writeInversion(*out, be, res, target, cams, *orbit, opts.Render, stdout)
+	return nil
+}
+
+// invertInto inverts one input: it runs method m with p, whose Workspace.Dir is the output folder (a rerun
+// there resumes from the last finished stage), and writes what a user keeps into that folder
+// (writeInversion). pmvi invert and pmvi batch both call it.
+func invertInto(stdctx context.Context, p *invert.Pipeline, m invert.Method, cams []camera.Camera, orbit bool, stdout io.Writer) (*invert.Result, error) {
+	res, err := p.Run(stdctx, m)
+	if err != nil {
+		return res, err
+	}
+	return res, writeInversion(p.Workspace.Dir, p.Backend, res, p.Target, cams, orbit, p.Options.Render, stdout)
 }
 
 // writeInversion writes what a user keeps of a finished run: losses.csv, the render at the input camera, the
