@@ -40,42 +40,44 @@ func (in *Inversion) DensityReg(stdctx context.Context, start, reference *eg3d.G
 	losses := in.losses(opts.PTILoss)
 	patches := in.patches(StageDensity)
 	names := append(losses.Names(), "density")
+	n := len(in.Extra) + 1
 	l, err := newLoop(in.Backend, tuned.Context, StageDensity, opts.DensitySteps, names, func(ctx *mlctx.Context, inputs []*Node) (*Node, []*Node, *Node) {
 		ws, img, cam, pts, ref := inputs[0], inputs[1], inputs[2], inputs[3], inputs[4]
+		ws = broadcastWS(ws, n)
 		planes := eg3d.Backbone(ctx, cfg, ws, opts.Render.Noise)
 		var render *Node
 		if uv := patches.uv(inputs); uv != nil {
 			origins, directions := eg3d.RaysThrough(cam, uv[0], uv[1])
 			r := eg3d.Render(ctx, cfg, planes, origins, directions, opts.Render)
 			rgb := SliceAxis(r.Features, 2, AxisRange(0, 3)) // [1, M, 3]
-			render = Reshape(TransposeAllAxes(rgb, 0, 2, 1), 1, 3, patches.side, patches.side)
+			render = Reshape(TransposeAllAxes(rgb, 0, 2, 1), n, 3, patches.side, patches.side)
 		} else {
 			render = eg3d.SynthesisFromPlanes(ctx, cfg, planes, ws, cam, opts.Render).Image
 		}
 		loss, terms := losses.Graph(ctx, render, img)
-		_, sigma := eg3d.SampleField(ctx, cfg, planes, pts)
+		_, sigma := eg3d.SampleField(ctx, cfg, SliceAxis(planes, 0, AxisRange(0, 1)), pts)
 		reg := ReduceAllMean(Abs(Sub(sigma, ref)))
-		return Add(loss, MulScalar(reg, opts.DensityWeight)), append(terms, reg), render
+		return Add(loss, MulScalar(reg, opts.DensityWeight)), append(terms, reg), SliceAxis(render, 0, AxisRange(0, 1))
 	}, nil)
 	if err != nil {
 		return nil, err
 	}
 	l.snapshot, l.gen = opts.SnapshotEvery, tuned
 	l.ws = func() (*tensors.Tensor, error) { return ws, nil }
-	cam := labelOf(in.Target.Camera)
-	n := opts.DensityPoints
+	cams := in.labels()
+	np := opts.DensityPoints
 	l.schedule = func(int) float64 { return opts.FinalLearningRate }
 	l.inputs = func(i int) []any {
 		rng := rand.New(rand.NewPCG(uint64(opts.Seed)^0x64656e73, uint64(i)))
-		pts := make([]float32, 3*n)
-		ref := make([]float32, n)
-		for k := 0; k < n; k++ {
+		pts := make([]float32, 3*np)
+		ref := make([]float32, np)
+		for k := 0; k < np; k++ {
 			j := rng.IntN(pool)
 			copy(pts[3*k:3*k+3], points[3*j:3*j+3])
 			ref[k] = refSigma[j]
 		}
 		sq := patches.at(i)
-		return sq.with(ws, patches.image(in.Target.Image, sq), cam, tensors.FromFlatDataAndDimensions(pts, 1, n, 3), tensors.FromFlatDataAndDimensions(ref, 1, n, 1))
+		return sq.with(ws, in.images(patches, sq), cams, tensors.FromFlatDataAndDimensions(pts, 1, np, 3), tensors.FromFlatDataAndDimensions(ref, 1, np, 1))
 	}
 	history, runErr := l.run(stdctx, in.Progress, nil)
 	dropOptimizerState(tuned.Context)

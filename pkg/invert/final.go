@@ -63,21 +63,22 @@ func (in *Inversion) Final(stdctx context.Context, start *eg3d.Generator, ws *te
 	losses := in.losses(opts.FinalLoss)
 	patches := in.patches(StageFinal)
 	names := append(prefixed("input_", losses.Names()), prefixed("pseudo_", losses.Names())...)
+	n := len(in.Extra) + 1
 	l, err := newLoop(in.Backend, tuned.Context, StageFinal, opts.FinalSteps, names, func(ctx *mlctx.Context, inputs []*Node) (*Node, []*Node, *Node) {
 		ws, img, cam, pv, pvCam, pvWeight := inputs[0], inputs[1], inputs[2], inputs[3], inputs[4], inputs[5]
 		uv := patches.uv(inputs)
-		render := patches.synthesize(ctx, cfg, ws, cam, uv, opts.Render).Image
+		render := patches.synthesize(ctx, cfg, broadcastWS(ws, n), cam, uv, opts.Render).Image
 		inLoss, inTerms := losses.Graph(ctx, render, img)
 		pvRender := patches.synthesize(ctx, cfg, ws, pvCam, uv, opts.Render).Image
 		pvLoss, pvTerms := weightedLoss(ctx, losses, pvRender, pv, pvWeight)
-		return Add(inLoss, pvLoss), append(inTerms, pvTerms...), render
+		return Add(inLoss, pvLoss), append(inTerms, pvTerms...), SliceAxis(render, 0, AxisRange(0, 1))
 	}, nil)
 	if err != nil {
 		return nil, err
 	}
 	l.snapshot, l.gen = opts.SnapshotEvery, tuned
 	l.ws = func() (*tensors.Tensor, error) { return ws, nil }
-	cam := labelOf(in.Target.Camera)
+	cams := in.labels()
 	weights := make([]*fimage.Image, len(views))
 	for i, v := range views {
 		weights[i] = pixelWeights(v, opts.OccludedWeight)
@@ -87,7 +88,7 @@ func (in *Inversion) Final(stdctx context.Context, start *eg3d.Generator, ws *te
 		// The pseudo view of step i depends on the seed and i only.
 		k := rand.New(rand.NewPCG(uint64(opts.Seed), uint64(i))).IntN(len(views))
 		sq := patches.at(i)
-		return sq.with(ws, patches.image(in.Target.Image, sq), cam,
+		return sq.with(ws, in.images(patches, sq), cams,
 			patches.image(views[k].Image, sq), labelOf(views[k].Camera), patches.image(weights[k], sq))
 	}
 	history, runErr := l.run(stdctx, in.Progress, nil)

@@ -8,6 +8,7 @@ import (
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/pmvi/pmvi/pkg/camera"
 	"github.com/pmvi/pmvi/pkg/eg3d"
 	"github.com/pmvi/pmvi/pkg/fimage"
 )
@@ -21,7 +22,10 @@ type Inversion struct {
 	// Generator is the pretrained generator; no stage changes it (tuning stages work on copies).
 	Generator *eg3d.Generator
 	Target    Target
-	Options   Options
+	// Extra are more images of the same subject at their own cameras (multi-view inversion, beyond the
+	// paper): every stage fits them with the target, and the pseudo views take texture from all of them.
+	Extra   []Target
+	Options Options
 	// Progress receives every step of every stage (nil: nobody listens). Returning an error stops the stage.
 	Progress Callback
 }
@@ -40,7 +44,15 @@ func (in *Inversion) check(w LossWeights) error {
 		return err
 	}
 	cfg := &in.Generator.Config
-	if err := in.Target.validate(cfg); err != nil {
+	for i, t := range in.views() {
+		if err := t.validate(cfg); err != nil {
+			if i > 0 {
+				return fmt.Errorf("%w (extra view %d)", err, i)
+			}
+			return err
+		}
+	}
+	if err := in.Options.RefineCamera.validate(); err != nil {
 		return err
 	}
 	if p := in.Options.Patch; p > 0 {
@@ -52,6 +64,68 @@ func (in *Inversion) check(w LossWeights) error {
 		}
 	}
 	return in.losses(w).Validate()
+}
+
+// views returns the input views: the target, then the extra ones.
+func (in *Inversion) views() []Target { return append([]Target{in.Target}, in.Extra...) }
+
+// cameras returns the input views' cameras.
+func (in *Inversion) cameras() []camera.Camera {
+	var out []camera.Camera
+	for _, t := range in.views() {
+		out = append(out, t.Camera)
+	}
+	return out
+}
+
+// labels returns the input views' camera labels [N, 25].
+func (in *Inversion) labels() *tensors.Tensor {
+	var out []float32
+	for _, t := range in.views() {
+		out = append(out, t.Camera.Label()...)
+	}
+	return tensors.FromFlatDataAndDimensions(out, len(in.Extra)+1, camera.LabelSize)
+}
+
+// images returns the input views' images a step fits, [N, 3, h, w]: whole, or the square.
+func (in *Inversion) images(p patches, sq square) *tensors.Tensor {
+	var out []float32
+	var dims []int
+	for _, t := range in.views() {
+		x := p.image(t.Image, sq)
+		out = append(out, tensors.MustCopyFlatData[float32](x)...)
+		dims = x.Shape().Dimensions
+	}
+	return tensors.FromFlatDataAndDimensions(out, len(in.Extra)+1, dims[1], dims[2], dims[3])
+}
+
+// withCameras returns in with the input views' cameras replaced (by refined ones).
+func (in Inversion) withCameras(cams []RefinedCamera) (Inversion, error) {
+	if cams == nil {
+		return in, nil
+	}
+	if len(cams) != len(in.Extra)+1 {
+		return in, fmt.Errorf("invert: %d refined cameras for %d views", len(cams), len(in.Extra)+1)
+	}
+	in.Extra = append([]Target(nil), in.Extra...)
+	for i, c := range cams {
+		cam, err := c.Camera()
+		if err != nil {
+			return in, err
+		}
+		if i == 0 {
+			in.Target.Camera = cam
+		} else {
+			in.Extra[i-1].Camera = cam
+		}
+	}
+	return in, nil
+}
+
+// broadcastWS repeats ws [1, NumWS, WDim] for n views.
+func broadcastWS(ws *Node, n int) *Node {
+	d := ws.Shape().Dimensions
+	return BroadcastToDims(ws, n, d[1], d[2])
 }
 
 // patches draws the random squares of a stage's steps: the square of step i depends on the seed, the

@@ -19,6 +19,8 @@ type Options struct {
 	// the run. It needs a generator without super-resolution (whose image is its volume rendering); 0 (the
 	// paper's setting) fits whole images.
 	Patch int
+	// RefineCamera optimizes the input cameras too (off by default, as in the paper).
+	RefineCamera CameraRefinement
 	// Perceptual computes the LPIPS term of the losses when their LPIPS weight is non-zero (nil otherwise);
 	// WithLPIPS sets it together with the paper's LPIPS weights.
 	Perceptual Perceptual `json:"-"`

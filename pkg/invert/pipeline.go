@@ -112,6 +112,18 @@ type Result struct {
 // WS returns the W+ code every stage after stage 1 renders with.
 func (r *Result) WS() *tensors.Tensor { return r.W.WS }
 
+// Cameras returns the refined input cameras the later stages use (PTI's refinement when it refined, else
+// stage 1's), or nil when no stage refined them.
+func (r *Result) Cameras() []RefinedCamera {
+	if r.PTI != nil && r.PTI.Cameras != nil {
+		return r.PTI.Cameras
+	}
+	if r.W != nil {
+		return r.W.Cameras
+	}
+	return nil
+}
+
 // Pipeline runs a named method on one input (the one orchestration of the paper's chain: the CLI, the
 // benchmark, the explorer and the notebooks all use it). Each stage's result is kept in the Workspace (and
 // in memory), keyed by everything it depends on: a rerun, a run interrupted at any point (kill -9
@@ -145,8 +157,11 @@ type RunRecord struct {
 	Steps  map[Stage]int    `json:"steps"`
 	Losses map[Stage]string `json:"losses"`
 	// FinalFrom is the generator stage 3 started from ("tuned" is the paper's).
-	FinalFrom string        `json:"final_from,omitempty"`
-	Stages    []StageRecord `json:"stages"`
+	FinalFrom string `json:"final_from,omitempty"`
+	// Views counts the input views (1 plus the extra ones); Cameras are the refined cameras, when refined.
+	Views   int             `json:"views"`
+	Cameras []RefinedCamera `json:"refined_cameras,omitempty"`
+	Stages  []StageRecord   `json:"stages"`
 }
 
 // StageRecord is one stage of a run: its key, whether its result was loaded instead of computed, and the
@@ -191,7 +206,10 @@ func (p *Pipeline) RunUntil(stdctx context.Context, m Method, last Stage) (*Resu
 	}
 	res := &Result{Method: m, Generator: p.Generator, Record: p.newRecord(m)}
 	for i, st := range stages {
-		in := p.Inversion
+		in, err := p.Inversion.withCameras(res.Cameras())
+		if err != nil {
+			return res, err
+		}
 		if p.Progress != nil {
 			in.Progress = func(s Step) error {
 				s.StageIndex, s.StageCount = i+1, len(m.Stages())
@@ -201,10 +219,10 @@ func (p *Pipeline) RunUntil(stdctx context.Context, m Method, last Stage) (*Resu
 		start, loaded := time.Now(), true
 		computed := func() { loaded = false }
 		key := keys[st]
-		err := p.stage(stdctx, &in, st, key, res, computed)
-		if err != nil {
+		if err := p.stage(stdctx, &in, st, key, res, computed); err != nil {
 			return res, err
 		}
+		res.Record.Cameras = res.Cameras()
 		res.Record.Stages = append(res.Record.Stages, StageRecord{Stage: st, Key: key, Loaded: loaded, Seconds: time.Since(start).Seconds()})
 		if p.Workspace.Dir != "" {
 			if err := writeJSON(filepath.Join(p.Workspace.Dir, "run.json"), res.Record); err != nil {
@@ -306,7 +324,8 @@ func remember[T any](p *Pipeline, key string, load func() (T, error)) (T, error)
 func (p *Pipeline) newRecord(m Method) *RunRecord {
 	o := &p.Options
 	r := &RunRecord{Method: m, Network: p.Network, Preset: p.Preset, Generator: p.generator, Camera: p.Target.Camera.Label(),
-		Seed: o.Seed, Patch: o.Patch, Perceptual: p.PerceptualName, Steps: map[Stage]int{}, Losses: map[Stage]string{}}
+		Seed: o.Seed, Patch: o.Patch, Perceptual: p.PerceptualName, Steps: map[Stage]int{}, Losses: map[Stage]string{},
+		Views: 1 + len(p.Extra)}
 	if r.Perceptual == "" {
 		r.Perceptual = "none"
 	}
@@ -353,22 +372,24 @@ func (p *Pipeline) keys() (map[Stage]string, error) {
 		return hex.EncodeToString(h.Sum(nil))[:20]
 	}
 	base := sum(p.generator, func(h hash.Hash) {
-		binary.Write(h, binary.LittleEndian, []int32{int32(t.Image.C), int32(t.Image.H), int32(t.Image.W)})
-		binary.Write(h, binary.LittleEndian, t.Image.Pix)
-		if t.Foreground != nil {
-			binary.Write(h, binary.LittleEndian, t.Foreground.Pix)
+		for _, t := range append([]Target{*t}, p.Extra...) {
+			binary.Write(h, binary.LittleEndian, []int32{int32(t.Image.C), int32(t.Image.H), int32(t.Image.W)})
+			binary.Write(h, binary.LittleEndian, t.Image.Pix)
+			if t.Foreground != nil {
+				binary.Write(h, binary.LittleEndian, t.Foreground.Pix)
+			}
+			binary.Write(h, binary.LittleEndian, t.Camera.Label())
 		}
-		binary.Write(h, binary.LittleEndian, t.Camera.Label())
 		fmt.Fprintf(h, "seed=%d render=%+v patch=%d perceptual=%q\n", o.Seed, o.Render, o.Patch, p.PerceptualName)
 	})
 	k := map[Stage]string{}
 	k[StageW] = sum(base, func(h hash.Hash) {
-		fmt.Fprintf(h, "w steps=%d lr=%v ramp=%v,%v avg=%d noise=%v,%v optnoise=%v noisereg=%v loss=%+v\n",
+		fmt.Fprintf(h, "w steps=%d lr=%v ramp=%v,%v avg=%d noise=%v,%v optnoise=%v noisereg=%v loss=%+v camera=%+v\n",
 			o.WSteps, o.WLearningRate, o.WRampUp, o.WRampDown, o.WAvgSamples, o.WNoise, o.WNoiseRamp, o.OptimizeNoise,
-			o.NoiseRegularization, o.WLoss)
+			o.NoiseRegularization, o.WLoss, o.RefineCamera)
 	})
 	k[StagePTI] = sum(k[StageW], func(h hash.Hash) {
-		fmt.Fprintf(h, "pti steps=%d lr=%v stop=%v loss=%+v\n", o.PTISteps, o.PTILearningRate, o.PTIStopLoss, o.PTILoss)
+		fmt.Fprintf(h, "pti steps=%d lr=%v stop=%v loss=%+v camera=%v\n", o.PTISteps, o.PTILearningRate, o.PTIStopLoss, o.PTILoss, o.RefineCamera.PTI)
 	})
 	k[StagePseudo] = sum(k[StagePTI], func(h hash.Hash) {
 		pv := o.PseudoViews

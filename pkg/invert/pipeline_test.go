@@ -162,3 +162,40 @@ func TestMethodOfStages(t *testing.T) {
 		}
 	}
 }
+
+// Two views of one subject and camera refinement run through every stage: the refined cameras are recorded,
+// used by the later stages (PTI's key depends on them), and stored with stage 1.
+func TestPipelineWithTwoViewsAndCameraRefinement(t *testing.T) {
+	p := microPipeline(t, t.TempDir(), nil)
+	cam2 := camera.At(-0.3, 0.1)
+	p.Extra = []Target{{Image: microTarget(t, p.Backend, p.Generator, 2, cam2), Camera: cam2}}
+	p.Options.RefineCamera = DefaultCameraRefinement()
+	p.Options.RefineCamera.PTI = true
+	res, err := p.Run(context.Background(), MethodOurs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.W.Cameras) != 2 || len(res.PTI.Cameras) != 2 || len(res.Record.Cameras) != 2 || res.Record.Views != 2 {
+		t.Fatalf("refined cameras: W %d, PTI %d, record %d (views %d); want 2 each", len(res.W.Cameras), len(res.PTI.Cameras), len(res.Record.Cameras), res.Record.Views)
+	}
+	if d := res.W.Cameras[1].Degrees; !(d > 0) || d > 10 {
+		t.Errorf("the second camera moved %.3f degrees in 6 steps", d)
+	}
+	if len(res.Views) != 4 || res.Final == nil {
+		t.Fatalf("%d pseudo views, final %v", len(res.Views), res.Final != nil)
+	}
+	again := microPipeline(t, p.Workspace.Dir, nil)
+	again.Extra, again.Options.RefineCamera = p.Extra, p.Options.RefineCamera
+	res2, err := again.Run(context.Background(), MethodOurs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range res2.Record.Stages {
+		if !s.Loaded {
+			t.Errorf("stage %s recomputed on the same settings", s.Stage)
+		}
+	}
+	if res2.W.Cameras[0].Label[3] != res.W.Cameras[0].Label[3] {
+		t.Error("the stored refined camera differs from the computed one")
+	}
+}

@@ -18,19 +18,27 @@ const StagePseudo Stage = "pseudoviews"
 // BuildPseudoViews makes the pseudo multi-views (supp. A.1 steps 4-6) along Options.Trajectory (the official
 // orbit when nil) from the tuned generator: its depth at the input camera gives the mesh, the input's
 // foreground texture is warped to each camera, its renders fill what the input did not see, and the two are
-// blended. Only the foreground's texture is warped: Target.Foreground when given, else, for a generator that
+// blended. With extra views, each gives its own mesh and texture (pseudoview.BuildFrom merges them). Only the foreground's texture is warped: Target.Foreground when given, else, for a generator that
 // composites onto a plain background (Config.WhiteBackground, as the embedded models do), where its render at
 // the input camera is opaque, i.e. the head; else the whole image. It also returns the depth.
 func (in *Inversion) BuildPseudoViews(stdctx context.Context, tuned *eg3d.Generator, ws *tensors.Tensor) ([]pseudoview.View, *fimage.Image, error) {
 	opts := in.Options
 	r := eg3d.NewRunner(tuned, in.Backend)
-	at, err := r.Render(ws, in.Target.Camera, opts.Render)
-	if err != nil {
-		return nil, nil, err
-	}
-	depth, err := MeshDepth(in.Target, &tuned.Config, at)
-	if err != nil {
-		return nil, nil, err
+	var sources []pseudoview.Source
+	var inputDepth *fimage.Image
+	for _, t := range in.views() {
+		at, err := r.Render(ws, t.Camera, opts.Render)
+		if err != nil {
+			return nil, nil, err
+		}
+		depth, err := MeshDepth(t, &tuned.Config, at)
+		if err != nil {
+			return nil, nil, err
+		}
+		if inputDepth == nil {
+			inputDepth = at.Depth
+		}
+		sources = append(sources, pseudoview.Source{Image: t.Image, Camera: t.Camera, Depth: depth})
 	}
 	cams := opts.Trajectory
 	if cams == nil {
@@ -54,14 +62,14 @@ func (in *Inversion) BuildPseudoViews(stdctx context.Context, tuned *eg3d.Genera
 		}
 		return imgs.Image, nil
 	}
-	views, err := pseudoview.Build(render, in.Target.Image, in.Target.Camera, depth, cams, po)
+	views, err := pseudoview.BuildFrom(render, sources, cams, po)
 	if err == nil {
 		err = cbErr
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("invert: pseudo views: %w", err)
 	}
-	return views, at.Depth, nil
+	return views, inputDepth, nil
 }
 
 // MeshDepth returns the depth the pseudo views' mesh is built from: the tuned generator's depth at the input

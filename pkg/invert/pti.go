@@ -18,6 +18,8 @@ type PTIResult struct {
 	// Generator is the tuned copy; the input generator is unchanged.
 	Generator *eg3d.Generator `json:"-"`
 	History   []Record
+	// Cameras are the input cameras refined further during PTI (Options.RefineCamera.PTI); nil otherwise.
+	Cameras []RefinedCamera `json:"cameras,omitempty"`
 }
 
 // TunePTI is stage 2, pivotal tuning (Roich et al.): with the W+ code ws [1, NumWS, WDim] fixed, it fine-tunes
@@ -41,35 +43,60 @@ func (in *Inversion) tune(stdctx context.Context, stage Stage, steps int, ws *te
 		return nil, err
 	}
 	cfg := &tuned.Config
+	var ref *refiner
+	if opts.RefineCamera.PTI && stage == StagePTI {
+		ref = newRefiner(tuned.Context, in.cameras(), nil, opts.RefineCamera, opts.PTILearningRate)
+	}
 	losses := in.losses(opts.PTILoss)
+	names := losses.Names()
+	if ref != nil {
+		names = append(names, "camera_prior")
+	}
+	n := len(in.Extra) + 1
 	patches := in.patches(stage)
-	l, err := newLoop(in.Backend, tuned.Context, stage, steps, losses.Names(), func(ctx *mlctx.Context, inputs []*Node) (*Node, []*Node, *Node) {
+	l, err := newLoop(in.Backend, tuned.Context, stage, steps, names, func(ctx *mlctx.Context, inputs []*Node) (*Node, []*Node, *Node) {
 		ws, img, cam := inputs[0], inputs[1], inputs[2]
-		render := patches.synthesize(ctx, cfg, ws, cam, patches.uv(inputs), opts.Render).Image
+		if ref != nil {
+			cam = ref.labels(ws.Graph())
+		}
+		render := patches.synthesize(ctx, cfg, broadcastWS(ws, n), cam, patches.uv(inputs), opts.Render).Image
 		loss, terms := losses.Graph(ctx, render, img)
-		return loss, terms, render
+		if ref != nil {
+			prior := ref.prior(ws.Graph())
+			loss, terms = Add(loss, prior), append(terms, prior)
+		}
+		return loss, terms, SliceAxis(render, 0, AxisRange(0, 1))
 	}, nil)
 	if err != nil {
 		return nil, err
 	}
 	l.snapshot, l.gen = opts.SnapshotEvery, tuned
 	l.ws = func() (*tensors.Tensor, error) { return ws, nil }
-	whole, cam := eg3d.FromImage(in.Target.Image), labelOf(in.Target.Camera)
+	whole, cams := in.images(patches, square{}), in.labels()
 	l.schedule = func(int) float64 { return opts.PTILearningRate }
 	l.inputs = func(i int) []any {
 		if !patches.on() {
-			return []any{ws, whole, cam}
+			return []any{ws, whole, cams}
 		}
 		sq := patches.at(i)
-		return sq.with(ws, patches.image(in.Target.Image, sq), cam)
+		return sq.with(ws, in.images(patches, sq), cams)
 	}
 	var stop func(float64) bool
 	if opts.PTIStopLoss > 0 {
 		stop = func(loss float64) bool { return loss <= opts.PTIStopLoss }
 	}
 	history, runErr := l.run(stdctx, in.Progress, stop)
+	res := &PTIResult{Generator: tuned, History: history}
+	if ref != nil {
+		adj, cams, err := ref.result()
+		if err != nil {
+			return nil, err
+		}
+		res.Cameras = refinedCameras(adj, cams, in.cameras(), opts.RefineCamera.Warn)
+		_ = tuned.Context.InAbsPath(cameraScope).DeleteVariable(cameraScope, cameraName)
+	}
 	dropOptimizerState(tuned.Context)
-	return &PTIResult{Generator: tuned, History: history}, runErr
+	return res, runErr
 }
 
 // trainableCopy returns a copy of g whose parameters (not buffers) are trainable, after checking ws's shape.

@@ -55,6 +55,9 @@ type WResult struct {
 	Stats WStats
 	// History is the loss of every step.
 	History []Record
+	// Cameras are the refined input cameras (target first, then the extra views) when Options.RefineCamera.W
+	// is set; nil otherwise.
+	Cameras []RefinedCamera `json:"cameras,omitempty"`
 }
 
 // wsScope and wsName hold the latent being optimized in the stage's context.
@@ -101,19 +104,37 @@ func (in *Inversion) ProjectW(stdctx context.Context) (*WResult, error) {
 	if opts.OptimizeNoise {
 		after = renormalizeNoise
 	}
+	var ref *refiner
+	if opts.RefineCamera.W {
+		ref = newRefiner(ctx, in.cameras(), nil, opts.RefineCamera, opts.WLearningRate)
+	}
 	losses := in.losses(opts.WLoss)
+	names := losses.Names()
+	if ref != nil {
+		names = append(names, "camera_prior")
+	}
+	n := len(in.Extra) + 1
 	patches := in.patches(StageW)
-	l, err := newLoop(in.Backend, ctx, StageW, opts.WSteps, losses.Names(), func(ctx *mlctx.Context, inputs []*Node) (*Node, []*Node, *Node) {
-		img, cam, noiseScale := inputs[0], inputs[1], inputs[2]
+	l, err := newLoop(in.Backend, ctx, StageW, opts.WSteps, names, func(ctx *mlctx.Context, inputs []*Node) (*Node, []*Node, *Node) {
+		img, cam, noiseScale, gate := inputs[0], inputs[1], inputs[2], inputs[3]
 		gr := img.Graph()
 		ws := wsVar.ValueGraph(gr)
+		// gate 0 holds the latent (no gradient reaches it) while the cameras alone move.
+		ws = Add(Mul(ws, gate), Mul(StopGradient(ws), OneMinus(gate)))
 		ws = Add(ws, Mul(ctx.RandomNormal(gr, ws.Shape()), noiseScale))
-		render := patches.synthesize(ctx, cfg, ws, cam, patches.uv(inputs), opts.Render).Image
+		if ref != nil {
+			cam = ref.labels(gr)
+		}
+		render := patches.synthesize(ctx, cfg, broadcastWS(ws, n), cam, patches.uv(inputs), opts.Render).Image
 		loss, terms := losses.Graph(ctx, downsampleForLoss(render, losses), downsampleForLoss(img, losses))
 		if opts.OptimizeNoise {
 			loss = Add(loss, MulScalar(noiseRegularization(ctx, gr), opts.NoiseRegularization))
 		}
-		return loss, terms, render
+		if ref != nil {
+			prior := ref.prior(gr)
+			loss, terms = Add(loss, prior), append(terms, prior)
+		}
+		return loss, terms, SliceAxis(render, 0, AxisRange(0, 1))
 	}, after)
 	if err != nil {
 		return nil, err
@@ -126,14 +147,18 @@ func (in *Inversion) ProjectW(stdctx context.Context) (*WResult, error) {
 		}
 		return v.LocalClone()
 	}
-	cam := labelOf(in.Target.Camera)
+	cams := in.labels()
 	l.schedule = func(i int) float64 {
 		return ProjectorLR(opts.WLearningRate, float64(i)/float64(opts.WSteps), opts.WRampUp, opts.WRampDown)
 	}
 	l.inputs = func(i int) []any {
 		scale := tensors.FromScalar(float32(ProjectorNoise(stats.Std, opts.WNoise, float64(i)/float64(opts.WSteps), opts.WNoiseRamp)))
+		gate := float32(1)
+		if ref != nil && i < opts.RefineCamera.First {
+			gate = 0
+		}
 		sq := patches.at(i)
-		return sq.with(patches.image(in.Target.Image, sq), cam, scale)
+		return sq.with(in.images(patches, sq), cams, scale, tensors.FromScalar(gate))
 	}
 	history, runErr := l.run(stdctx, in.Progress, nil)
 	ws, err := wsVar.Value()
@@ -143,7 +168,15 @@ func (in *Inversion) ProjectW(stdctx context.Context) (*WResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("invert: reading the optimized W+: %w", err)
 	}
-	return &WResult{WS: ws, Stats: stats, History: history}, runErr
+	res := &WResult{WS: ws, Stats: stats, History: history}
+	if ref != nil {
+		adj, cams, err := ref.result()
+		if err != nil {
+			return nil, err
+		}
+		res.Cameras = refinedCameras(adj, cams, in.cameras(), opts.RefineCamera.Warn)
+	}
+	return res, runErr
 }
 
 // labelOf returns a camera's label as a [1, 25] tensor.

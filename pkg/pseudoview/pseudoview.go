@@ -97,26 +97,62 @@ type View struct {
 // cam; depth is the tuned generator's depth at cam (1 channel, distance along each ray, any resolution with
 // the input's aspect, +Inf where there is no surface); render renders the tuned generator at a camera.
 func Build(render RenderFunc, input *fimage.Image, cam camera.Camera, depth *fimage.Image, views []camera.Camera, opts Options) ([]View, error) {
+	return BuildFrom(render, []Source{{Image: input, Camera: cam, Depth: depth}}, views, opts)
+}
+
+// Source is one input view of the subject that pseudo views take texture from: its image, camera, and the
+// tuned generator's depth there (as Build's).
+type Source struct {
+	Image  *fimage.Image
+	Camera camera.Camera
+	Depth  *fimage.Image
+}
+
+// BuildFrom is Build with several input views of one subject (multi-view inversion): each source's visible
+// texture is warped to the camera, and where several saw the surface their textures are averaged with weights
+// that favour the source whose viewing direction is closest to the camera's (only sources whose warped
+// surface is the front-most, within 2% of its depth, take part at a pixel). M_i is where any source saw the
+// surface. With one source it is exactly Build.
+func BuildFrom(render RenderFunc, sources []Source, views []camera.Camera, opts Options) ([]View, error) {
 	if render == nil {
 		return nil, errors.New("pseudoview: no generator render function")
 	}
 	if len(views) == 0 {
 		return nil, errors.New("pseudoview: the trajectory has no cameras")
 	}
+	if len(sources) == 0 {
+		return nil, errors.New("pseudoview: no input view")
+	}
 	for i, c := range views {
 		if err := c.Validate(); err != nil {
 			return nil, fmt.Errorf("pseudoview: view %d: %w", i, err)
 		}
 	}
-	w, err := NewWarper(input, cam, depth, opts)
-	if err != nil {
-		return nil, err
+	warpers := make([]*Warper, len(sources))
+	for k, src := range sources {
+		w, err := NewWarper(src.Image, src.Camera, src.Depth, opts)
+		if err != nil {
+			if len(sources) > 1 {
+				return nil, fmt.Errorf("%w (input view %d)", err, k)
+			}
+			return nil, err
+		}
+		warpers[k] = w
 	}
+	input := sources[0].Image
 	out := make([]View, len(views))
 	for i, c := range views {
-		r, err := w.Warp(c)
-		if err != nil {
-			return nil, fmt.Errorf("pseudoview: view %d: %w", i, err)
+		var rs []*mesh.Rendering
+		for _, w := range warpers {
+			r, err := w.Warp(c)
+			if err != nil {
+				return nil, fmt.Errorf("pseudoview: view %d: %w", i, err)
+			}
+			rs = append(rs, r)
+		}
+		r := rs[0]
+		if len(rs) > 1 {
+			r = merge(rs, sources, c)
 		}
 		gen, err := render(c)
 		if err != nil {
@@ -135,6 +171,55 @@ func Build(render RenderFunc, input *fimage.Image, cam camera.Camera, depth *fim
 		}
 	}
 	return out, nil
+}
+
+// viewAngleScale is the angle (radians) over which a source's weight falls to exp(-1/2) as its viewing
+// direction turns away from the pseudo view's.
+const viewAngleScale = 0.25
+
+// merge combines the warps of several sources at camera c (see BuildFrom).
+func merge(rs []*mesh.Rendering, sources []Source, c camera.Camera) *mesh.Rendering {
+	first := rs[0]
+	n := first.Mask.H * first.Mask.W
+	out := &mesh.Rendering{Visible: fimage.New(3, first.Mask.H, first.Mask.W), Mask: fimage.New(1, first.Mask.H, first.Mask.W),
+		Coverage: fimage.New(1, first.Mask.H, first.Mask.W), Depth: fimage.New(1, first.Mask.H, first.Mask.W)}
+	angle := make([]float64, len(rs))
+	for k, src := range sources {
+		a := camera.AngleBetween(src.Camera, c, [3]float64{})
+		angle[k] = math.Exp(-a * a / (2 * viewAngleScale * viewAngleScale))
+	}
+	for p := 0; p < n; p++ {
+		front := math.Inf(1)
+		for _, r := range rs {
+			if r.Mask.Pix[p] > 0 {
+				front = math.Min(front, float64(r.Depth.Pix[p]))
+			}
+		}
+		var sum, mask, cover float64
+		var rgb [3]float64
+		for k, r := range rs {
+			cover = math.Max(cover, float64(r.Coverage.Pix[p]))
+			m := float64(r.Mask.Pix[p])
+			if m <= 0 || float64(r.Depth.Pix[p]) > front*1.02 {
+				continue
+			}
+			mask = math.Max(mask, m)
+			w := m * angle[k]
+			sum += w
+			for ch := 0; ch < 3; ch++ {
+				rgb[ch] += w * float64(r.Visible.Pix[ch*n+p])
+			}
+		}
+		out.Mask.Pix[p], out.Coverage.Pix[p], out.Depth.Pix[p] = float32(mask), float32(cover), float32(front)
+		for ch := 0; ch < 3; ch++ {
+			v := -1.0 // no texture: black, as a single warp leaves it
+			if sum > 0 {
+				v = rgb[ch] / sum
+			}
+			out.Visible.Pix[ch*n+p] = float32(v)
+		}
+	}
+	return out
 }
 
 // Orbit returns the cameras of the official 30-view trajectory (camera.Orbit on the FFHQ rig).
