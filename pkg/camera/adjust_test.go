@@ -47,4 +47,3 @@ func close(a, b []float32, tol float64) bool {
 	}
 	return true
 }
-

@@ -126,10 +126,10 @@ func (r *refiner) labels(g *Graph) *Node {
 	}
 	orbit := Einsum("nij,njk->nik", rot(ky, at(0)), rot(kr, at(1)))
 	full := Einsum("nij,njk->nik", orbit, rot(kf, at(2)))
-	newAxes := Einsum("nij,njk->nik", full, mat(axes))                                    // [N,3,3]
-	p := Const(g, tensors.FromFlatDataAndDimensions(pos, n, 3, 1))                        // position − origin
-	newPos := Mul(Exp(at(3)), Einsum("nij,njk->nik", orbit, p))                           // [N,3,1]
-	top := Concatenate([]*Node{newAxes, newPos}, 2)                                        // [N,3,4]
+	newAxes := Einsum("nij,njk->nik", full, mat(axes))             // [N,3,3]
+	p := Const(g, tensors.FromFlatDataAndDimensions(pos, n, 3, 1)) // position − origin
+	newPos := Mul(Exp(at(3)), Einsum("nij,njk->nik", orbit, p))    // [N,3,1]
+	top := Concatenate([]*Node{newAxes, newPos}, 2)                // [N,3,4]
 	bottom := BroadcastToDims(Const(g, tensors.FromFlatDataAndDimensions([]float32{0, 0, 0, 1}, 1, 1, 4)), n, 1, 4)
 	c2w := Reshape(Concatenate([]*Node{top, bottom}, 1), n, 16)
 	focal := Const(g, tensors.FromFlatDataAndDimensions([]float32{1, 0, 0, 0, 1, 0, 0, 0, 0}, 1, 9))
