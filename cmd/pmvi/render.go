@@ -28,7 +28,8 @@ func runRender(args []string, stdout, stderr io.Writer) error {
 	condYaw := fs.Float64("cond-yaw", 0, "yaw of the camera the mapping network is conditioned on")
 	condPitch := fs.Float64("cond-pitch", 0, "pitch of the camera the mapping network is conditioned on")
 	psi := fs.Float64("truncation", 1, "truncation psi (1 = none)")
-	deterministic := fs.Bool("deterministic", false, "no sample jitter: stratified samples at fixed depths, importance samples at fixed quantiles")
+	jitter := fs.Bool("jitter", false, "jitter the ray samples as EG3D's training does (a speckled image; the default places stratified samples at fixed depths and importance samples at fixed quantiles, as inversion renders)")
+	fs.Bool("deterministic", true, "no sample jitter (the default; kept for older scripts)")
 	neuralRes := fs.Int("neural-res", 0, "neural rendering resolution (default: the network's)")
 	out := fs.String("out", "", "output directory (required)")
 	if err := parse(fs, args); err != nil {
@@ -77,7 +78,7 @@ func runRender(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := eg3d.RenderOptions{Deterministic: *deterministic, NeuralResolution: *neuralRes}
+	opts := eg3d.RenderOptions{Deterministic: !*jitter, NeuralResolution: *neuralRes}
 	imgs, err := r.Render(ws, camera.At(*yaw, *pitch), opts)
 	if err != nil {
 		return err

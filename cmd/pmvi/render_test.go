@@ -47,16 +47,23 @@ func TestRenderWritesOutputs(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	// The same seed renders the same image; another seed another one.
+	// The same seed renders the same image, without any flag (rendering is deterministic by default); another
+	// seed another one; --jitter another again.
 	again := t.TempDir()
-	run([]string{"render", "--network", net, "--seed", "5", "--yaw", "0.3", "--deterministic", "--out", again}, &stdout, &stderr)
+	run([]string{"render", "--network", net, "--seed", "5", "--yaw", "0.3", "--out", again}, &stdout, &stderr)
+	jittered := t.TempDir()
+	run([]string{"render", "--network", net, "--seed", "5", "--yaw", "0.3", "--jitter", "--out", jittered}, &stdout, &stderr)
 	other := t.TempDir()
 	run([]string{"render", "--network", net, "--seed", "6", "--yaw", "0.3", "--deterministic", "--out", other}, &stdout, &stderr)
 	a, _, _ := npy.ReadFloat32(filepath.Join(out, "image.npy"))
 	b, _, _ := npy.ReadFloat32(filepath.Join(again, "image.npy"))
 	c, _, _ := npy.ReadFloat32(filepath.Join(other, "image.npy"))
+	j, _, _ := npy.ReadFloat32(filepath.Join(jittered, "image.npy"))
 	if !equalFloats(a, b) || equalFloats(a, c) {
 		t.Error("renders are not a function of the seed")
+	}
+	if len(j) != len(a) || equalFloats(a, j) {
+		t.Error("--jitter rendered the deterministic image")
 	}
 }
 
