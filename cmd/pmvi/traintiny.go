@@ -40,6 +40,7 @@ func runTrainTiny(args []string, stdout, stderr io.Writer) error {
 	batch := fs.Int("batch", def.Batch, "phase-1 identities a step")
 	rays := fs.Int("rays", def.Rays, "phase-1 random rays per identity a step")
 	seed := fs.Uint64("seed", def.Seed, "random seed")
+	snapshot := fs.Bool("snapshot", false, "write the generator of the run's last checkpoint without training (to look at a run while it goes on; copy --dir first if the run is writing it)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -54,15 +55,20 @@ func runTrainTiny(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	bar := newTrainBar(stderr)
 	start := time.Now()
-	res, err := train.Run(stdctx, be, o, bar.update)
+	var res *train.Result
+	if *snapshot {
+		res, err = train.Snapshot(be, o)
+	} else {
+		res, err = train.Run(stdctx, be, o, bar.update)
+	}
 	if err != nil {
 		return err
 	}
 	g := res.Generator
-	command := "pmvi train-tiny " + strings.Join(args, " ")
+	command := "pmvi train-tiny " + strings.Join(withoutPaths(args), " ")
 	g.Metadata = map[string]string{
 		"command": command, "seed": fmt.Sprint(o.Seed), "commit": gitCommit(),
-		"phase1_steps": fmt.Sprint(o.Phase1Steps), "phase2_steps": fmt.Sprint(o.Phase2Steps),
+		"phase1_steps": fmt.Sprint(o.Phase1Steps), "phase2_steps": fmt.Sprint(o.Phase2Steps), "steps_done": fmt.Sprint(res.Steps),
 	}
 	for k, v := range res.Final {
 		g.Metadata["final_"+k] = fmt.Sprintf("%.6g", v)
@@ -86,6 +92,7 @@ func runTrainTiny(args []string, stdout, stderr io.Writer) error {
 		"config": g.Config, "command": command, "seed": o.Seed, "commit": g.Metadata["commit"],
 		"identities": o.Identities, "views_per_identity": o.Data.Views, "split_seed": o.SplitSeed,
 		"train_identities": res.Train, "test_identities": res.Test, "phase1_steps": o.Phase1Steps, "phase2_steps": o.Phase2Steps,
+		"steps_done": res.Steps, "decay_steps": o.DecaySteps, "rays": o.Rays, "batch": o.Batch,
 		"final_losses": res.Final, "parameters": g.Config.NumParameters(),
 		"this_process_seconds": time.Since(start).Seconds(),
 	}
@@ -99,6 +106,26 @@ func runTrainTiny(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s and %s\n", *out, side)
 	return nil
+}
+
+// withoutPaths drops the flags that name this machine's folders (--dir, --out) from a command line, so the
+// sidecar records how to make the model anywhere.
+func withoutPaths(args []string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name := strings.TrimLeft(a, "-")
+		if k, _, ok := strings.Cut(name, "="); ok {
+			name = k
+		} else if (name == "dir" || name == "out") && i+1 < len(args) {
+			i++ // the value
+		}
+		if name == "dir" || name == "out" || name == "snapshot" {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // presetArg returns the value of a -preset/--preset flag in args, or def: the preset decides the other flags'

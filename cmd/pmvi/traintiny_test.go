@@ -30,3 +30,11 @@ func TestTrainTinyRejectsBadSizes(t *testing.T) {
 		})
 	}
 }
+
+// The sidecar's command is the one that makes the model anywhere: this machine's folders are left out.
+func TestWithoutPaths(t *testing.T) {
+	got := strings.Join(withoutPaths([]string{"--preset", "small", "--dir", "/work/run/small", "--out=/x/small.safetensors", "--steps1", "20000", "-snapshot"}), " ")
+	if want := "--preset small --steps1 20000"; got != want {
+		t.Errorf("withoutPaths: %q, want %q", got, want)
+	}
+}

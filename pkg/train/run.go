@@ -44,6 +44,8 @@ type Result struct {
 	// Final are the mean terms of the last 100 steps of each phase, by name ("rgb", "mask", "depth",
 	// "latent" for phase 1; "sr" for phase 2).
 	Final map[string]float64
+	// Steps are the steps done (phase 1, then phase 2).
+	Steps int
 }
 
 // Run trains a generator as o says, resuming from o.Dir's checkpoint when there is one. Cancelling stdctx
@@ -86,6 +88,38 @@ func Run(stdctx context.Context, be backends.Backend, o Options, progress func(P
 	if err := SetMapping(res.Generator, gauss); err != nil {
 		return nil, err
 	}
+	res.Steps = s.steps()
+	return res, nil
+}
+
+// Snapshot returns the generator of the run in o.Dir as its last checkpoint holds it, without training: the
+// mapping network set to the latents' Gaussian as at the end of Run. It is how a run's progress is looked at
+// (held-out inversions, samples) while it goes on; copy the checkpoint folder first if the run is writing it.
+func Snapshot(be backends.Backend, o Options) (*Result, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	s, err := newSession(be, &o)
+	if err != nil {
+		return nil, err
+	}
+	if s.steps() == 0 {
+		return nil, fmt.Errorf("train: %s holds no checkpoint", filepath.Join(o.Dir, "checkpoint"))
+	}
+	trainSeeds, testSeeds := heads.Split(o.SplitSeed, o.Identities, o.TestIdentities)
+	res := &Result{Train: trainSeeds, Test: testSeeds, Final: map[string]float64{}}
+	if res.Latents, err = s.latentValues(); err != nil {
+		return nil, err
+	}
+	gauss, err := FitGaussian(res.Latents, o.Identities, o.Config.WDim)
+	if err != nil {
+		return nil, err
+	}
+	res.Generator = &eg3d.Generator{Config: o.Config, Context: s.ctx}
+	if err := SetMapping(res.Generator, gauss); err != nil {
+		return nil, err
+	}
+	res.Steps = s.steps()
 	return res, nil
 }
 

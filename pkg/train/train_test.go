@@ -79,6 +79,18 @@ func TestRunResumesAfterInterruption(t *testing.T) {
 	}
 	t.Logf("latents of resumed vs uninterrupted run differ by at most %.2g", worst)
 
+	// A snapshot of the finished run is the run's generator and latents.
+	snap, err := Snapshot(be, microOptions(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Steps != resumed.Steps || len(snap.Latents) != len(resumed.Latents) || snap.Latents[3] != resumed.Latents[3] {
+		t.Errorf("snapshot at step %d, latents[3] %v; the run ended at step %d with %v", snap.Steps, snap.Latents[3], resumed.Steps, resumed.Latents[3])
+	}
+	if _, err := Snapshot(be, microOptions(t.TempDir())); err == nil {
+		t.Error("a snapshot of an empty run directory")
+	}
+
 	// The learning curve has one point every 10 steps, the interrupted run's included, each as the
 	// uninterrupted run measured it.
 	want, err := ReadCurve(fullDir)
