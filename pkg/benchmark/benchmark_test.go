@@ -123,3 +123,26 @@ func microSuite(t *testing.T, seeds ...uint64) (backends.Backend, *eg3d.Generato
 	}
 	return backend.MustNew(), g, Standard(g, seeds, heads.Clean)
 }
+
+// A perturbed input camera is given to the pipeline (its error recorded), refinement's result is scored as a
+// pose error, and extra views reach the pipeline.
+func TestPerturbedCameraAndExtraViews(t *testing.T) {
+	be, g, s := microSuite(t, 101)
+	opts := invert.QuickOptions()
+	opts.WSteps, opts.PTISteps, opts.FinalSteps, opts.WAvgSamples = 4, 4, 4, 32
+	opts.RefineCamera = invert.DefaultCameraRefinement()
+	c, err := s.Case(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := RunCase(context.Background(), be, g, c, Options{Invert: opts, Methods: []Method{PTI}, Perturb: 0.1, Views: 3}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(r.GivenPoseError-0.1*180/math.Pi) > 0.6 || r.Views != 3 {
+		t.Errorf("given pose error %.2f degrees (want about %.2f), %d views (want 3)", r.GivenPoseError, 0.1*180/math.Pi, r.Views)
+	}
+	if e, ok := r.PoseError[PTI]; !ok || !(e > 0) || e > 15 {
+		t.Errorf("refined pose error %v (recorded %v)", e, ok)
+	}
+}

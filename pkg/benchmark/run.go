@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +15,9 @@ import (
 	"github.com/pmvi/pmvi/internal/atomicfile"
 
 	"github.com/gomlx/gomlx/backends"
+	"github.com/pmvi/pmvi/pkg/camera"
 	"github.com/pmvi/pmvi/pkg/eg3d"
+	"github.com/pmvi/pmvi/pkg/heads"
 	"github.com/pmvi/pmvi/pkg/invert"
 )
 
@@ -69,6 +74,14 @@ type CaseResult struct {
 	Steps string `json:"steps,omitempty"`
 	// Seconds is the case's wall time.
 	Seconds float64 `json:"seconds,omitempty"`
+	// Views is the number of input views (1 plus Options.Views' extra ones).
+	Views int `json:"views,omitempty"`
+	// GivenPoseError is the angle (degrees) between the camera the inversion was given and the true one
+	// (Options.Perturb); PoseError[m] the refined camera's, per method, when the camera was refined.
+	GivenPoseError float64            `json:"given_pose_error_deg,omitempty"`
+	PoseError      map[Method]float64 `json:"pose_error_deg,omitempty"`
+	// Warnings are the pipeline's warnings (e.g. a refined camera that moved too far).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Options configure a benchmark run.
@@ -84,7 +97,17 @@ type Options struct {
 	Network, Preset string
 	// PerceptualName names Invert.Perceptual (see invert.Pipeline).
 	PerceptualName string
+	// Perturb turns the camera the inversion is given away from the true one by this angle (radians), in a
+	// direction drawn from the case's index: what a pose estimate's error does. Refinement is
+	// Invert.RefineCamera.
+	Perturb float64
+	// Views adds input views of the same head to the case's (multi-view inversion): 2 adds yaw +0.4, 3 also
+	// yaw -0.4 (at the case's pitch). 0 and 1 mean the case's view alone.
+	Views int
 }
+
+// ExtraViewYaws are the yaws of the extra input views Options.Views adds, in order.
+var ExtraViewYaws = []float64{0.4, -0.4}
 
 // Target returns what the pipeline inverts for the case: its input view (8-bit, as a saved image) at its
 // camera. The ground truth stays with the case; the pipeline finds the foreground itself, as for a photo.
@@ -104,6 +127,19 @@ func RunCase(stdctx context.Context, be backends.Backend, g *eg3d.Generator, c *
 		Inversion: invert.Inversion{Backend: be, Generator: g, Target: c.Target(), Options: o.Invert, Progress: curve.step},
 		Network:   o.Network, Preset: o.Preset, PerceptualName: o.PerceptualName,
 	}
+	if o.Perturb > 0 {
+		phi := rand.New(rand.NewPCG(uint64(c.Index), 0x706f7365)).Float64() * 2 * math.Pi // "pose"
+		p.Target.Camera = camera.At(yaw+o.Perturb*math.Cos(phi), pitch+o.Perturb*math.Sin(phi))
+		res.GivenPoseError = camera.AngleBetween(p.Target.Camera, c.Camera, camera.FFHQ().Pivot) * 180 / math.Pi
+	}
+	if o.Views > len(ExtraViewYaws)+1 {
+		return nil, fmt.Errorf("benchmark: %d input views, at most %d", o.Views, len(ExtraViewYaws)+1)
+	}
+	for k := 0; k+1 < o.Views; k++ {
+		cam := camera.At(ExtraViewYaws[k], pitch)
+		p.Extra = append(p.Extra, invert.Target{Image: heads.Render(c.Scene, cam, c.Input.RGB.H).RGB.Quantize8(), Camera: cam})
+	}
+	res.Views = 1 + len(p.Extra)
 	if o.Workspace != "" {
 		p.Workspace.Dir = filepath.Join(o.Workspace, fmt.Sprintf("case_%03d", c.Index))
 	}
@@ -117,6 +153,21 @@ func RunCase(stdctx context.Context, be backends.Backend, g *eg3d.Generator, c *
 		}
 		if res.Scores[m], err = Score(eg3d.NewRunner(r.Generator, be), r.WS(), c, o.Invert.Render); err != nil {
 			return nil, err
+		}
+		if cams := r.Cameras(); cams != nil {
+			refined, err := cams[0].Camera()
+			if err != nil {
+				return nil, err
+			}
+			if res.PoseError == nil {
+				res.PoseError = map[Method]float64{}
+			}
+			res.PoseError[m] = camera.AngleBetween(refined, c.Camera, camera.FFHQ().Pivot) * 180 / math.Pi
+			for _, rc := range cams {
+				if rc.Warning != "" && !slices.Contains(res.Warnings, rc.Warning) {
+					res.Warnings = append(res.Warnings, rc.Warning)
+				}
+			}
 		}
 		if o.CurveEvery > 0 {
 			stages := m.Stages()
