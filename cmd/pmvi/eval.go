@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -25,7 +24,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	methods := fs.String("methods", "pti,ours,densityreg", "methods to compare: ours, pti, ptilong (PTI as long as stage 3), densityreg, w (W+ alone)")
 	cases := fs.Int("cases", 16, "held-out heads to evaluate (the embedded model's test identities, in order)")
 	variant := fs.String("variant", "clean", "head variant: clean, hand, glasses, earrings, hat, trinkets, extreme-pose")
-	shard := fs.String("shard", "0/1", "run only cases i, i+n, i+2n... of shard i/n (for job arrays); every shard merges what exists")
+	shardOf := addShardFlags(fs, "cases") // every shard merges what exists into the tables
 	curveEvery := fs.Int("curve-every", 0, "sample trade-off curves every n steps of every stage (0: none)")
 	finalFrom := fs.String("final-from", "tuned", "generator stage 3 starts from: tuned (the paper) or original (the official code)")
 	flags := addInversionFlags(fs)
@@ -45,7 +44,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	si, sn, err := parseShard(*shard)
+	sh, err := shardOf()
 	if err != nil {
 		return err
 	}
@@ -83,7 +82,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	stdctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	bar := newProgressBar(stderr)
-	for i := si; i < suite.Len(); i += sn {
+	for _, i := range sh.Items(suite.Len()) {
 		if exists(benchmark.CasePath(*out, i)) {
 			continue // finished by an earlier run
 		}
@@ -129,18 +128,4 @@ func writeTables(dir string, ms []benchmark.Method, stdout io.Writer) error {
 	fmt.Fprint(stdout, t.Markdown())
 	fmt.Fprintf(stdout, "wrote table.md, table.csv, curves.csv in %s\n", dir)
 	return nil
-}
-
-func parseShard(s string) (i, n int, err error) {
-	a, b, ok := strings.Cut(s, "/")
-	if ok {
-		i, err = strconv.Atoi(a)
-		if err == nil {
-			n, err = strconv.Atoi(b)
-		}
-	}
-	if !ok || err != nil || n < 1 || i < 0 || i >= n {
-		return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 <= i < n", s)
-	}
-	return i, n, nil
 }

@@ -24,6 +24,7 @@ func TestEvalRejectsBadInput(t *testing.T) {
 		{"final from", []string{"--final-from", "scratch"}, 1, "tuned or original"},
 		{"too many cases", []string{"--cases", "9999"}, 1, "--cases 9999"},
 		{"bad shard", []string{"--shard", "3/2"}, 1, "shard"},
+		{"shard count without an index", []string{"--shards", "4"}, 1, "without a shard index"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

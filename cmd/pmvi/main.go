@@ -26,6 +26,8 @@ func commands() map[string]command {
 		"edit":       {"edit an inverted head along an attribute direction: w + alpha*n (InterFaceGAN, supp. A.2)", runEdit},
 		"eval":       {"the synthetic benchmark: invert held-out heads with each method, score against ground truth", runEval},
 		"align":      {"detect, align and crop a face photo as EG3D's FFHQ data, and estimate its camera", runAlign},
+		"batch":      {"invert every image of a folder or dataset.json, one shard per process (Slurm arrays, Indexed Jobs); resumable", runBatch},
+		"report":     {"merge a batch's results (every shard's) into one table and a contact sheet", runReport},
 		"invert":     {"invert an image: W+ optimization (w) and pivotal tuning (pti)", runInvert},
 		"train-tiny": {"train the embedded tiny generator on the procedural head world (resumable)", runTrainTiny},
 	}
