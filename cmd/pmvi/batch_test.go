@@ -621,7 +621,7 @@ func TestBatchShardsMatchOneProcess(t *testing.T) {
 	// Shard 0: the Slurm script under bash, srun and pmvi standing in for the real ones.
 	bin := t.TempDir()
 	wrapper := filepath.Join(bin, "pmvi-test")
-	os.WriteFile(filepath.Join(bin, "srun"), []byte("#!/bin/sh\nexec \"$@\"\n"), 0o755)
+	os.WriteFile(filepath.Join(bin, "srun"), []byte("#!/bin/sh\nwhile [ \"${1#-}\" != \"$1\" ]; do shift; done\nexec \"$@\"\n"), 0o755) // srun's options dropped
 	os.WriteFile(wrapper, []byte(fmt.Sprintf("#!/bin/sh\nIFS=$(printf '\\037')\n%s=\"$*\" exec %q -test.run='^$'\n", mainEnv, os.Args[0])), 0o755)
 	slurm := exec.Command("bash", append([]string{filepath.Join("..", "..", "deploy", "slurm", "pmvi-batch.sbatch")}, fast...)...)
 	slurm.Env = cleanEnv("PATH="+bin+":"+os.Getenv("PATH"), "PMVI="+wrapper, "MODEL="+net, "IMAGES="+images, "RESULTS="+sharded,
