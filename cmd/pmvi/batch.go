@@ -439,7 +439,7 @@ func (b *batchRun) invertInto(stdctx context.Context, it batchItem, dir string, 
 	case strings.EqualFold(filepath.Ext(it.Path), ".npy"):
 		return fmt.Errorf("%s: an array is taken as aligned, and the dataset gives it no camera (list it in a dataset.json beside it)", it.Path)
 	default:
-		target, err = alignTarget(it.Path, dir, cfg, log)
+		target, err = alignTarget(it.Path, dir, "aligned", cfg, log)
 		if errors.Is(err, align.ErrNoFace) || errors.Is(err, align.ErrTinyFace) || errors.Is(err, align.ErrUnreadable) {
 			// alignTarget's hint names pmvi invert's flags; here a camera comes from a dataset.json.
 			err = fmt.Errorf("%w (an image already aligned needs its camera in a dataset.json beside it)", errors.Unwrap(err))

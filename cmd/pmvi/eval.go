@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"io"
 	"os"
 	"os/signal"
@@ -27,6 +28,8 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	shardOf := addShardFlags(fs, "cases") // every shard merges what exists into the tables
 	curveEvery := fs.Int("curve-every", 0, "sample trade-off curves every n steps of every stage (0: none)")
 	finalFrom := fs.String("final-from", "tuned", "generator stage 3 starts from: tuned (the paper) or original (the official code)")
+	perturb := fs.Float64("perturb", 0, "turn each input camera this many degrees away from the truth (a pose estimate's error; refine with --refine-camera)")
+	views := fs.Int("views", 1, "input views per head: 1, 2 (adds yaw +0.4) or 3 (and yaw -0.4): multi-view inversion")
 	flags := addInversionFlags(fs)
 	out := fs.String("out", "", "results directory: one JSON per case, table.md, table.csv, curves.csv (required)")
 	if err := parse(fs, args); err != nil {
@@ -78,7 +81,14 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	suite := benchmark.Standard(g, info.TestIdentities[:*cases], v)
-	bo := benchmark.Options{Invert: opts, Methods: ms, CurveEvery: *curveEvery, Network: *network, Preset: preset, PerceptualName: perceptual}
+	if *perturb < 0 || *perturb > 45 {
+		return fmt.Errorf("--perturb %g: want 0 to 45 degrees", *perturb)
+	}
+	if *views < 1 || *views > len(benchmark.ExtraViewYaws)+1 {
+		return fmt.Errorf("--views %d: want 1 to %d", *views, len(benchmark.ExtraViewYaws)+1)
+	}
+	bo := benchmark.Options{Invert: opts, Methods: ms, CurveEvery: *curveEvery, Network: *network, Preset: preset, PerceptualName: perceptual,
+		Perturb: *perturb * math.Pi / 180, Views: *views}
 	stdctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	bar := newProgressBar(stderr)

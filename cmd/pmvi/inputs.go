@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/pmvi/pmvi/pkg/camera"
@@ -70,4 +72,44 @@ func readCamera(path, image string) (camera.Camera, error) {
 		return items[0].Camera, nil
 	}
 	return camera.Camera{}, fmt.Errorf("%s: %d cameras and none for %q", path, len(items), base)
+}
+
+// stringList is a flag that may be repeated (--image a.png --image b.png).
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// floatList is a flag holding one number or a comma-separated list (--yaw 0,0.4,-0.4).
+type floatList []float64
+
+func (l *floatList) String() string {
+	var parts []string
+	for _, v := range *l {
+		parts = append(parts, strconv.FormatFloat(v, 'g', -1, 64))
+	}
+	return strings.Join(parts, ",")
+}
+
+func (l *floatList) Set(v string) error {
+	*l = nil
+	for _, p := range strings.Split(v, ",") {
+		x, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("%q is not a number", p)
+		}
+		*l = append(*l, x)
+	}
+	return nil
+}
+
+// at returns value i of the list (the only value when it holds one), or 0 when empty.
+func (l floatList) at(i int) float64 {
+	switch {
+	case len(l) == 0:
+		return 0
+	case len(l) == 1:
+		return l[0]
+	}
+	return l[i]
 }

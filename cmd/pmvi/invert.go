@@ -30,10 +30,12 @@ func runInvert(args []string, stdout, stderr io.Writer) error {
 	const summary = "invert an image with the paper's method (W+, PTI, pseudo multi-views, final optimization) and write its novel views"
 	fs := newFlags("invert", summary, stderr)
 	network := fs.String("network", models.DefaultName, "generator: "+models.Names()+" (embedded), an official EG3D .pkl or a pmvi .safetensors checkpoint")
-	image := fs.String("image", "", "input: an aligned image (PNG/JPEG, or .npy [1,3,H,W] in [-1,1]) with --camera or --yaw/--pitch, or a photo to align first (required)")
-	camFile := fs.String("camera", "", "input camera: .npy or JSON array of 25 floats, or an EG3D dataset.json (the entry named like the image)")
-	yaw := fs.Float64("yaw", 0, "input camera yaw offset from the frontal view, radians")
-	pitch := fs.Float64("pitch", 0, "input camera pitch offset from the frontal view, radians")
+	var images stringList
+	fs.Var(&images, "image", "input: an aligned image (PNG/JPEG, or .npy [1,3,H,W] in [-1,1]) with --camera or --yaw/--pitch, or a photo to align first (required; repeat it for several photos of one person: multi-view inversion)")
+	camFile := fs.String("camera", "", "input camera: .npy or JSON array of 25 floats, or an EG3D dataset.json (the entry named like each image)")
+	var yaws, pitches floatList
+	fs.Var(&yaws, "yaw", "input camera yaw offset from the frontal view, radians (a comma list, one per --image, for several)")
+	fs.Var(&pitches, "pitch", "input camera pitch offset from the frontal view, radians (a comma list for several images)")
 	method := fs.String("method", string(invert.MethodOurs), "ours (the paper's method), pti, w, densityreg or ptilong")
 	stages := fs.String("stages", "", "a prefix of the chain instead of --method: w | w,pti | w,pti,final")
 	trajectory := fs.String("trajectory", "eval", "novel views: eval (the paper's 5 evaluation cameras), orbit (the official 30-view orbit) or a count N on an ellipse")
@@ -46,9 +48,14 @@ func runInvert(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *image == "" || *out == "" {
+	if len(images) == 0 || *out == "" {
 		fmt.Fprintln(fs.Output(), "pmvi invert: --image and --out are required (-h for help)")
 		return errUsage
+	}
+	for name, l := range map[string]floatList{"--yaw": yaws, "--pitch": pitches} {
+		if len(l) > 1 && len(l) != len(images) {
+			return fmt.Errorf("%s has %d values for %d images: give one per --image", name, len(l), len(images))
+		}
 	}
 	m, err := invert.ParseMethod(*method)
 	if err != nil {
@@ -82,17 +89,25 @@ func runInvert(args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	var target invert.Target
-	switch {
-	case posed:
-		target, err = readTarget(*image, *camFile, *yaw, *pitch, &g.Config)
-	case strings.EqualFold(filepath.Ext(*image), ".npy"):
-		err = fmt.Errorf("--image %s: an array is taken as aligned; give its --camera or --yaw/--pitch", *image)
-	default:
-		target, err = alignTarget(*image, *out, &g.Config, stdout)
-	}
-	if err != nil {
-		return err
+	var targets []invert.Target
+	for i, image := range images {
+		var t invert.Target
+		switch {
+		case posed:
+			t, err = readTarget(image, *camFile, yaws.at(i), pitches.at(i), &g.Config)
+		case strings.EqualFold(filepath.Ext(image), ".npy"):
+			err = fmt.Errorf("--image %s: an array is taken as aligned; give its --camera or --yaw/--pitch", image)
+		default:
+			name := "aligned"
+			if i > 0 {
+				name = fmt.Sprintf("aligned-%d", i+1)
+			}
+			t, err = alignTarget(image, *out, name, &g.Config, stdout)
+		}
+		if err != nil {
+			return err
+		}
+		targets = append(targets, t)
 	}
 	be, err := backend.New()
 	if err != nil {
@@ -101,10 +116,10 @@ func runInvert(args []string, stdout, stderr io.Writer) error {
 	stdctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	p := &invert.Pipeline{
-		Inversion: invert.Inversion{Backend: be, Generator: g, Target: target, Options: opts, Progress: newProgressBar(stderr).Step},
+		Inversion: invert.Inversion{Backend: be, Generator: g, Target: targets[0], Extra: targets[1:], Options: opts, Progress: newProgressBar(stderr).Step},
 		Workspace: invert.Workspace{Dir: *out}, Network: networkName(*network), Preset: preset, PerceptualName: perceptual,
 	}
-	fmt.Fprintf(stdout, "inverting %s with %s (%dx%d), method %s, preset %s, losses %s\n", *image, p.Network,
+	fmt.Fprintf(stdout, "inverting %s with %s (%dx%d), method %s, preset %s, losses %s\n", strings.Join(images, ", "), p.Network,
 		g.Config.ImageResolution, g.Config.ImageResolution, m, preset, lossSummary(opts, perceptual))
 	if _, err := invertInto(stdctx, p, m, cams, *orbit, stdout); err != nil {
 		if errors.Is(err, context.Canceled) {
@@ -123,7 +138,35 @@ func invertInto(stdctx context.Context, p *invert.Pipeline, m invert.Method, cam
 	if err != nil {
 		return res, err
 	}
-	return res, writeInversion(p.Workspace.Dir, p.Backend, res, p.Target, cams, orbit, p.Options.Render, stdout)
+	target := p.Target
+	if refined := res.Cameras(); refined != nil {
+		if err := writeRefinedCameras(p.Workspace.Dir, refined, stdout); err != nil {
+			return res, err
+		}
+		if target.Camera, err = refined[0].Camera(); err != nil {
+			return res, err
+		}
+	}
+	return res, writeInversion(p.Workspace.Dir, p.Backend, res, target, cams, orbit, p.Options.Render, stdout)
+}
+
+// writeRefinedCameras writes the refined input cameras as an EG3D dataset.json (refined_cameras.json, view
+// 0 the first --image) and says how far each moved, with the refinement's warnings.
+func writeRefinedCameras(dir string, refined []invert.RefinedCamera, stdout io.Writer) error {
+	var items []camera.Labelled
+	for i, r := range refined {
+		c, err := r.Camera()
+		if err != nil {
+			return err
+		}
+		items = append(items, camera.Labelled{File: fmt.Sprintf("view%d", i), Camera: c})
+		yaw, pitch := c.YawPitch()
+		fmt.Fprintf(stdout, "refined camera %d: moved %.2f degrees (now yaw %.3f, pitch %.3f rad)\n", i, r.Degrees, yaw, pitch)
+		if r.Warning != "" {
+			fmt.Fprintln(stdout, "warning:", r.Warning)
+		}
+	}
+	return camera.WriteDataset(filepath.Join(dir, "refined_cameras.json"), items)
 }
 
 // writeInversion writes what a user keeps of a finished run: losses.csv, the render at the input camera, the
@@ -184,16 +227,16 @@ func networkName(network string) string {
 
 // alignTarget aligns a photo (no camera given): EG3D's crop, resized to the generator's resolution, with the
 // estimated camera. The aligned image and overlay are saved in dir.
-func alignTarget(path, dir string, cfg *eg3d.Config, stdout io.Writer) (invert.Target, error) {
+func alignTarget(path, dir, name string, cfg *eg3d.Config, stdout io.Writer) (invert.Target, error) {
 	res, err := align.Photo(path, align.DefaultOptions())
 	if err != nil {
 		return invert.Target{}, fmt.Errorf("%w (give --camera or --yaw/--pitch for an image that is already aligned)", err)
 	}
-	if _, err := res.Save(dir, "aligned"); err != nil {
+	if _, err := res.Save(dir, name); err != nil {
 		return invert.Target{}, err
 	}
 	yaw, pitch := res.Camera.YawPitch()
-	fmt.Fprintf(stdout, "aligned %s: camera yaw %.3f pitch %.3f rad (aligned.png, aligned-overlay.png in %s)\n", path, yaw, pitch, dir)
+	fmt.Fprintf(stdout, "aligned %s: camera yaw %.3f pitch %.3f rad (%s.png, %s-overlay.png in %s)\n", path, yaw, pitch, name, name, dir)
 	for _, w := range res.Warnings {
 		fmt.Fprintln(stdout, "warning:", w)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"encoding/json"
 	"math"
 	"os"
@@ -218,5 +219,56 @@ func TestInvertResumesAfterKill(t *testing.T) {
 	}
 	if len(a) != len(b) || worst != 0 {
 		t.Errorf("novel views after kill and rerun differ from the uninterrupted run's by up to %g", worst)
+	}
+}
+
+// Two photos of one subject with their cameras, inverted together with camera refinement: one run, both views
+// fitted, the refined cameras written as an EG3D dataset.json.
+func TestInvertTwoViewsWithCameraRefinement(t *testing.T) {
+	net := microNetwork(t)
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	var images []string
+	for i, yaw := range []string{"0.2", "-0.3"} {
+		sub := filepath.Join(dir, fmt.Sprint(i))
+		if code := run([]string{"render", "--network", net, "--seed", "3", "--yaw", yaw, "--out", sub}, &stdout, &stderr); code != 0 {
+			t.Fatal(stderr.String())
+		}
+		images = append(images, "--image", filepath.Join(sub, "image.npy"))
+	}
+	out := filepath.Join(dir, "inv")
+	args := append(append([]string{"invert", "--network", net}, images...), "--yaw", "0.2,-0.3", "--refine-camera", "w,pti",
+		"--steps", "3", "--pseudo-views", "3", "--orbit=false", "--out", out)
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	cams, err := camera.ReadDataset(filepath.Join(out, "refined_cameras.json"))
+	if err != nil || len(cams) != 2 {
+		t.Fatalf("refined_cameras.json: %d cameras, %v", len(cams), err)
+	}
+	if yaw, _ := cams[1].Camera.YawPitch(); math.Abs(yaw+0.3) > 0.05 {
+		t.Errorf("the second view's refined camera is at yaw %.3f, its estimate -0.3: refinement at 3 steps moved it too far", yaw)
+	}
+	var rec invert.RunRecord
+	data, _ := os.ReadFile(filepath.Join(out, "run.json"))
+	if err := json.Unmarshal(data, &rec); err != nil || rec.Views != 2 || len(rec.Cameras) != 2 {
+		t.Errorf("run.json: %d views, %d refined cameras (%v); want 2 and 2", rec.Views, len(rec.Cameras), err)
+	}
+	if !strings.Contains(stdout.String(), "refined camera 1: moved") {
+		t.Errorf("the command did not say how far the cameras moved:\n%s", stdout.String())
+	}
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--yaw", "0.1,0.2,0.3"}, "3 values for 2 images"},
+		{[]string{"--yaw", "0.1,0.2", "--refine-camera", "w,sideways"}, "sideways"},
+		{[]string{"--yaw", "0.1,0.2", "--refine-camera", "focal"}, "name the stages"},
+	} {
+		stderr.Reset()
+		args := append(append(append([]string{"invert", "--network", net}, images...), bad.args...), "--out", out)
+		if code := run(args, &stdout, &stderr); code == 0 || !strings.Contains(stderr.String(), bad.want) {
+			t.Errorf("%v: exit %d, stderr %q; want an error mentioning %q", bad.args, code, stderr.String(), bad.want)
+		}
 	}
 }

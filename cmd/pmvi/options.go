@@ -14,11 +14,11 @@ import (
 )
 
 // inversionFlags are the flags every command that inverts shares, named and defaulted the same everywhere:
-// the preset, the stages' step counts, the seed and the perceptual loss.
+// the preset, the stages' step counts, the seed, the perceptual loss and camera refinement.
 type inversionFlags struct {
-	preset, steps, lpipsDir string
-	seed                    int64
-	patch                   int
+	preset, steps, lpipsDir, refine string
+	seed                            int64
+	patch                           int
 }
 
 func addInversionFlags(fs *flag.FlagSet) *inversionFlags {
@@ -27,6 +27,7 @@ func addInversionFlags(fs *flag.FlagSet) *inversionFlags {
 	fs.StringVar(&f.steps, "steps", "", "step counts W,PTI,FINAL overriding the preset's, e.g. 150,1000,300 (one number sets all three; density regularization and PTI-long run FINAL)")
 	fs.Int64Var(&f.seed, "seed", 0, "random seed of the inversion")
 	fs.IntVar(&f.patch, "patch", -1, "fit a random PxP patch each step instead of the whole image (generators without super-resolution; 0: whole images; default: the preset's)")
+	fs.StringVar(&f.refine, "refine-camera", "", "optimize the input cameras too: w (during W+), w,pti (and PTI); add radius and/or focal to refine distance and focal length, e.g. w,focal (default: off, as in the paper)")
 	fs.StringVar(&f.lpipsDir, "lpips", "", "folder with LPIPS weights (vgg16-397923af.pth and vgg.pth): the losses become the official code's (LPIPS for W+, MSE + LPIPS after); default $"+lpips.EnvDir+", else MSE + MS-SSIM")
 	return f
 }
@@ -53,6 +54,10 @@ func (f *inversionFlags) options() (invert.Options, string, string, error) {
 	if f.patch >= 0 {
 		o.Patch = f.patch
 	}
+	var err error
+	if o.RefineCamera, err = parseRefine(f.refine); err != nil {
+		return o, "", "", err
+	}
 	name := ""
 	if dir := f.lpipsDir; dir != "" || os.Getenv(lpips.EnvDir) != "" || os.Getenv("PMVI_LPIPS_VGG") != "" {
 		var m *lpips.Model
@@ -71,6 +76,33 @@ func (f *inversionFlags) options() (invert.Options, string, string, error) {
 		}
 	}
 	return o, f.preset, name, nil
+}
+
+// parseRefine reads --refine-camera: a comma list of w, pti, radius, focal ("" is off).
+func parseRefine(s string) (invert.CameraRefinement, error) {
+	if strings.TrimSpace(s) == "" {
+		return invert.CameraRefinement{}, nil
+	}
+	r := invert.DefaultCameraRefinement()
+	r.W = false
+	for _, part := range strings.Split(s, ",") {
+		switch strings.TrimSpace(part) {
+		case "w":
+			r.W = true
+		case "pti":
+			r.PTI = true
+		case "radius":
+			r.Radius = true
+		case "focal":
+			r.Focal = true
+		default:
+			return r, fmt.Errorf("--refine-camera %q: unknown part %q, want a list of w, pti, radius, focal", s, part)
+		}
+	}
+	if !r.W && !r.PTI {
+		return r, fmt.Errorf("--refine-camera %q: name the stages that refine (w and/or pti)", s)
+	}
+	return r, nil
 }
 
 // withSteps sets o's stage lengths from "W,PTI,FINAL" or one count for all (the density-regularized tuning
