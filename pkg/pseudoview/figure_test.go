@@ -22,31 +22,30 @@ import (
 	"github.com/pmvi/pmvi/pkg/heads"
 )
 
-var writeFigure = flag.Bool("figure", false, "write figures/pseudo-views.png (TestWritePseudoViewsFigure)")
+var writeFigure = flag.Bool("figure", false, "write figures/blending-exact-depth-standin.png (TestWritePseudoViewsFigure)")
 
-// TestWritePseudoViewsFigure writes figures/pseudo-views.png: for three views of the official orbit, V_i, M_i,
-// the generator's render, the Gaussian and the Poisson pseudo views, and the ground truth.
+// TestWritePseudoViewsFigure writes figures/blending-exact-depth-standin.png, a figure of this package alone
+// (not of the method's output, which notebook 01 shows): for three views of the official orbit, V_i, M_i, a
+// stand-in generator's render, the Gaussian and the Poisson pseudo views, and the ground truth.
 //
 // The input is a pkg/heads head at 512x512 seen frontally, with its exact depth at 128x128 (EG3D's depth
-// resolution). The background's depth, which pkg/heads leaves infinite, is set to 3.3 (the far end of EG3D's
-// ray range), since EG3D's depth covers the whole frame. No tuned generator exists yet, so a stand-in plays
-// it: the true view blurred (sigma 4 px) and tinted, i.e. right in shape but short of the input's detail
-// and colour, which makes the two halves of each blend easy to tell apart.
+// resolution), the background removed by KeepForeground with the head's true mask. No generator is involved:
+// a stand-in plays it, the true view blurred (sigma 4 px) and tinted, i.e. right in shape but short of the
+// input's detail and colour, which makes the two halves of each blend easy to tell apart.
 //
 //	go test ./pkg/pseudoview -run PseudoViewsFigure -args -figure
 func TestWritePseudoViewsFigure(t *testing.T) {
 	if !*writeFigure {
-		t.Skip("writes figures/pseudo-views.png; run with -args -figure")
+		t.Skip("writes figures/blending-exact-depth-standin.png; run with -args -figure")
 	}
 	const size, tile = 512, 256
 	scene := heads.NewScene(3)
 	in := camera.At(0, 0)
 	input := heads.Render(scene, in, size)
-	depth, _ := heads.RenderDepth(scene, in, size/4)
-	for i, d := range depth.Pix {
-		if math.IsInf(float64(d), 1) {
-			depth.Pix[i] = 3.3
-		}
+	depth, mask := heads.RenderDepth(scene, in, size/4)
+	depth, err := KeepForeground(depth, mask)
+	if err != nil {
+		t.Fatal(err)
 	}
 	orbit := Orbit()
 	views := []camera.Camera{orbit[7], orbit[15], orbit[22]}
@@ -67,12 +66,12 @@ func TestWritePseudoViewsFigure(t *testing.T) {
 	}
 	gauss := PaperOptions()
 	out, err := Build(render, input.RGB, in, depth, views, gauss)
+	columns := []string{"V_i (warped input)", "M_i (visible mask)", "stand-in generator", "Gaussian blend", "Poisson blend", "ground truth"}
 	if err != nil {
 		t.Fatal(err)
 	}
 	poisson := gauss.Blend
 	poisson.Method = blend.Poisson
-	columns := []string{"V_i (warped input)", "M_i (visible mask)", "generator (stand-in)", "Gaussian blend", "Poisson blend", "ground truth"}
 	const left, top = 0, 22
 	grid := image.NewNRGBA(image.Rect(0, 0, left+len(columns)*tile, top+len(views)*tile))
 	draw.Draw(grid, grid.Bounds(), image.White, image.Point{}, draw.Src)
@@ -97,7 +96,7 @@ func TestWritePseudoViewsFigure(t *testing.T) {
 		yaw, pitch = math.Round(yaw*100)/100+0, math.Round(pitch*100)/100+0 // no "-0.00"
 		label(grid, left+6, top+r*tile+tile-8, fmt.Sprintf("yaw %+.2f pitch %+.2f", yaw, pitch))
 	}
-	path := filepath.Join("..", "..", "figures", "pseudo-views.png")
+	path := filepath.Join("..", "..", "figures", "blending-exact-depth-standin.png")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
