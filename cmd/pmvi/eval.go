@@ -14,8 +14,10 @@ import (
 	"github.com/pmvi/pmvi/models"
 	"github.com/pmvi/pmvi/pkg/backend"
 	"github.com/pmvi/pmvi/pkg/benchmark"
+	"github.com/pmvi/pmvi/pkg/figures"
 	"github.com/pmvi/pmvi/pkg/heads"
 	"github.com/pmvi/pmvi/pkg/invert"
+	"gonum.org/v1/plot/vg"
 )
 
 func runEval(args []string, stdout, stderr io.Writer) error {
@@ -134,6 +136,15 @@ func writeTables(dir string, ms []benchmark.Method, stdout io.Writer) error {
 	}
 	if err := os.WriteFile(filepath.Join(dir, "curves.csv"), []byte(b.String()), 0o644); err != nil {
 		return err
+	}
+	if p, err := benchmark.TradeoffPlot(fmt.Sprintf("texture-geometry trade-off, mean of %d heads (95%% bands)", len(results)), results, ms); err == nil {
+		img, err := figures.PlotImage(p, 7*vg.Inch, 4.5*vg.Inch, 110)
+		if err != nil {
+			return err
+		}
+		if err := figures.WritePNG(filepath.Join(dir, "tradeoff.png"), img); err != nil {
+			return err
+		}
 	}
 	fmt.Fprint(stdout, t.Markdown())
 	fmt.Fprintf(stdout, "wrote table.md, table.csv, curves.csv in %s\n", dir)

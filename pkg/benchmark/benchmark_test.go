@@ -73,6 +73,16 @@ func TestRunCaseAndSummarize(t *testing.T) {
 	if curve := MeanCurve(results, Ours); len(curve) != 6 || curve[0].Step != 3 {
 		t.Errorf("mean curve %+v", curve)
 	}
+	stats := CurveStats(results, PTILong)
+	if len(stats) != 6 || stats[5].Step != 18 || stats[5].Stage != "ptilong" || stats[5].Novel.N != 2 {
+		t.Errorf("curve stats %+v", stats)
+	}
+	if _, err := TradeoffPlot("trade-off", results, []Method{PTILong, Ours}); err != nil {
+		t.Error(err)
+	}
+	if _, err := TradeoffPlot("trade-off", results, []Method{W}); err == nil {
+		t.Error("a plot of a method without curves")
+	}
 	t.Log("\n" + md)
 }
 
@@ -144,5 +154,28 @@ func TestPerturbedCameraAndExtraViews(t *testing.T) {
 	}
 	if e, ok := r.PoseError[PTI]; !ok || !(e > 0) || e > 15 {
 		t.Errorf("refined pose error %v (recorded %v)", e, ok)
+	}
+}
+
+// Cells print means and intervals with one number of digits per quantity, and no interval that reaches past
+// the quantity's range.
+func TestCellFormats(t *testing.T) {
+	ssim, psnr := columns[1], columns[0]
+	for _, tt := range []struct {
+		c    column
+		s    Stat
+		want string
+	}{
+		{psnr, Stat{Mean: 21.234, CI95: 0.456, N: 10}, "21.23 ± 0.46"},
+		{psnr, Stat{Mean: 21.234, N: 1}, "21.23"},
+		{ssim, Stat{Mean: 0.7, CI95: 0.05, N: 10}, "0.700 ± 0.050"},
+		{ssim, Stat{Mean: 0.7, CI95: 0.5, N: 2}, "0.700 (interval wider than the range)"},
+	} {
+		if got := tt.c.cell(tt.s); got != tt.want {
+			t.Errorf("%s %+v: %q, want %q", tt.c.name, tt.s, got, tt.want)
+		}
+	}
+	if got := psnr.diff(Stat{Mean: 0.49, CI95: 0.2, N: 12}); got != "+0.49 ± 0.20" {
+		t.Errorf("paired difference %q", got)
 	}
 }

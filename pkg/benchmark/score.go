@@ -17,8 +17,15 @@ type Scores struct {
 	NovelPSNR, NovelSSIM float64
 	// InputDepthMAE and NovelDepthMAE are mean absolute depth errors in world units on the true surface.
 	InputDepthMAE, NovelDepthMAE float64
-	// Consistency is the geometry-based agreement of novel views with the input (dB, no ground truth).
+	// Consistency is the geometry-based agreement of novel views with the input through the method's own
+	// rendered depth (dB). It needs no ground truth, so it serves photos, but it is circular on the
+	// benchmark: stage 3's pseudo views are warped through that same geometry, so it favours the method.
 	Consistency float64
+	// TrueConsistency is the same agreement through the head world's true geometry (dB): each novel-view
+	// pixel is carried to the input view by the true depth and compared where the input truly sees it. It
+	// asks whether the novel views show the input's texture where it belongs, with nothing taken from the
+	// method's own output.
+	TrueConsistency float64
 }
 
 // consistencyTol is how far, in world units, a novel-view point may be from the input view's own surface
@@ -63,10 +70,15 @@ func Score(r *eg3d.Runner, ws *tensors.Tensor, c *Case, opts eg3d.RenderOptions)
 		if err != nil {
 			cons = math.NaN() // no overlap with the input view at all
 		}
+		truth, _, err := metrics.Consistency(c.Input.RGB, c.InputDepth, c.Camera, out.Image, c.TruthDepth[i], v, consistencyTol)
+		if err != nil {
+			truth = math.NaN()
+		}
 		s.NovelPSNR += p / n
 		s.NovelSSIM += q / n
 		s.NovelDepthMAE += d / n
 		s.Consistency += cons / n
+		s.TrueConsistency += truth / n
 	}
 	return s, nil
 }

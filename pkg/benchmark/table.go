@@ -44,19 +44,48 @@ func stat(xs []float64) Stat {
 	return Stat{Mean: mean, CI95: ci, N: int(n)}
 }
 
-// Columns of the table, in order.
-var columns = []struct {
+// column is one quantity of the table: how it is read from Scores, printed and bounded.
+type column struct {
 	name   string
 	higher bool // higher is better
 	get    func(Scores) float64
-}{
-	{"input PSNR", true, func(s Scores) float64 { return s.InputPSNR }},
-	{"input SSIM", true, func(s Scores) float64 { return s.InputSSIM }},
-	{"novel PSNR", true, func(s Scores) float64 { return s.NovelPSNR }},
-	{"novel SSIM", true, func(s Scores) float64 { return s.NovelSSIM }},
-	{"input depth MAE", false, func(s Scores) float64 { return s.InputDepthMAE }},
-	{"novel depth MAE", false, func(s Scores) float64 { return s.NovelDepthMAE }},
-	{"consistency dB", true, func(s Scores) float64 { return s.Consistency }},
+	// digits after the decimal point, for means and intervals alike; lo and hi bound the quantity (an
+	// interval reaching past them says nothing and is not printed as if it did).
+	digits int
+	lo, hi float64
+}
+
+// Columns of the table, in order.
+var columns = []column{
+	{"input PSNR", true, func(s Scores) float64 { return s.InputPSNR }, 2, 0, math.Inf(1)},
+	{"input SSIM", true, func(s Scores) float64 { return s.InputSSIM }, 3, -1, 1},
+	{"novel PSNR", true, func(s Scores) float64 { return s.NovelPSNR }, 2, 0, math.Inf(1)},
+	{"novel SSIM", true, func(s Scores) float64 { return s.NovelSSIM }, 3, -1, 1},
+	{"input depth MAE", false, func(s Scores) float64 { return s.InputDepthMAE }, 4, 0, math.Inf(1)},
+	{"novel depth MAE", false, func(s Scores) float64 { return s.NovelDepthMAE }, 4, 0, math.Inf(1)},
+	{"consistency, true geometry dB", true, func(s Scores) float64 { return s.TrueConsistency }, 2, 0, math.Inf(1)},
+	{"consistency, rendered depth dB (circular)", true, func(s Scores) float64 { return s.Consistency }, 2, 0, math.Inf(1)},
+}
+
+// cell formats a mean and its interval with the column's digits: no interval for one case, and "(interval
+// wider than the range)" when mean ± interval leaves the quantity's range.
+func (c column) cell(s Stat) string {
+	mean := fmt.Sprintf("%.*f", c.digits, s.Mean)
+	switch {
+	case s.N < 2:
+		return mean
+	case s.Mean-s.CI95 < c.lo || s.Mean+s.CI95 > c.hi:
+		return mean + " (interval wider than the range)"
+	}
+	return fmt.Sprintf("%s ± %.*f", mean, c.digits, s.CI95)
+}
+
+// diff formats a paired difference and its interval with the column's digits and a sign.
+func (c column) diff(s Stat) string {
+	if s.N < 2 {
+		return fmt.Sprintf("%+.*f", c.digits, s.Mean)
+	}
+	return fmt.Sprintf("%+.*f ± %.*f", c.digits, s.Mean, c.digits, s.CI95)
 }
 
 // Table summarizes case results per method and metric.
@@ -123,11 +152,7 @@ func (t Table) Markdown() string {
 	for _, m := range t.Methods {
 		fmt.Fprintf(&b, "| %s |", m)
 		for j, c := range columns {
-			s := t.Stats[m][j]
-			cell := fmt.Sprintf("%.4g ± %.2g", s.Mean, s.CI95)
-			if s.N < 2 { // one case has no interval, not a zero-width one
-				cell = fmt.Sprintf("%.4g", s.Mean)
-			}
+			cell := c.cell(t.Stats[m][j])
 			if t.best(j, c.higher) == m {
 				cell = "**" + cell + "**"
 			}
@@ -135,11 +160,15 @@ func (t Table) Markdown() string {
 		}
 		b.WriteString("\n")
 	}
-	if t.Cases == 1 {
-		b.WriteString("\n1 case: no interval.\n")
+	switch {
+	case t.Cases == 1:
+		b.WriteString("\n1 case: no interval, and one head says little about the method.\n")
 		return b.String()
+	case t.Cases < 5:
+		fmt.Fprintf(&b, "\nOnly %d cases: ± is the 95%% interval of the mean (Student's t), wide with so few heads; read it as a first look, not a result.\n", t.Cases)
+	default:
+		fmt.Fprintf(&b, "\n%d cases; ± is the 95%% interval of the mean (Student's t).\n", t.Cases)
 	}
-	fmt.Fprintf(&b, "\n%d cases; ± is the 95%% interval of the mean (Student's t).\n", t.Cases)
 	if len(t.Paired) > 0 {
 		base := t.baseline()
 		fmt.Fprintf(&b, "\nPaired differences from %s, case by case (an interval that excludes 0 is a consistent difference):\n\n| method − %s |", base, base)
@@ -152,8 +181,8 @@ func (t Table) Markdown() string {
 				continue
 			}
 			fmt.Fprintf(&b, "| %s |", m)
-			for _, s := range t.Paired[m] {
-				fmt.Fprintf(&b, " %+.3g ± %.2g |", s.Mean, s.CI95)
+			for j, s := range t.Paired[m] {
+				fmt.Fprintf(&b, " %s |", columns[j].diff(s))
 			}
 			b.WriteString("\n")
 		}

@@ -19,6 +19,9 @@ type Series struct {
 	Dashed bool
 	// Color is the line's colour; nil picks the next of a colour-blind-safe palette.
 	Color color.Color
+	// Lo and Hi, when set (one value per X each), draw a translucent band of the line's colour between them
+	// under the line: e.g. the 95% interval of a mean over several runs.
+	Lo, Hi []float64
 }
 
 // palette is Okabe and Ito's colour-blind-safe palette.
@@ -50,6 +53,26 @@ func LinePlot(title, xLabel, yLabel string, series ...Series) (*plot.Plot, error
 		l.Color = s.Color
 		if l.Color == nil {
 			l.Color = palette[i%len(palette)]
+		}
+		if s.Lo != nil || s.Hi != nil {
+			if len(s.Lo) != len(s.X) || len(s.Hi) != len(s.X) {
+				return nil, fmt.Errorf("figures: series %q has %d x values and a band of %d and %d", s.Name, len(s.X), len(s.Lo), len(s.Hi))
+			}
+			band := make(plotter.XYs, 0, 2*len(s.X))
+			for k := range s.X {
+				band = append(band, plotter.XY{X: s.X[k], Y: s.Lo[k]})
+			}
+			for k := len(s.X) - 1; k >= 0; k-- {
+				band = append(band, plotter.XY{X: s.X[k], Y: s.Hi[k]})
+			}
+			poly, err := plotter.NewPolygon(band)
+			if err != nil {
+				return nil, fmt.Errorf("figures: series %q band: %w", s.Name, err)
+			}
+			r, g, b, _ := l.Color.RGBA()
+			poly.Color = color.NRGBA{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8), 50}
+			poly.LineStyle.Width = 0
+			p.Add(poly)
 		}
 		l.Width = vg.Points(1.5)
 		if s.Dashed {
@@ -88,6 +111,12 @@ func placeLegend(p *plot.Plot, series []Series) {
 	trX, trY := p.Transforms(&data)
 	w, h := legendSize(&p.Legend, series)
 	margin := vg.Points(legendMargin)
+	obstacles := append([]Series{}, series...) // the bands' edges too
+	for _, s := range series {
+		if s.Lo != nil {
+			obstacles = append(obstacles, Series{X: s.X, Y: s.Lo}, Series{X: s.X, Y: s.Hi})
+		}
+	}
 	for _, corner := range [4]struct{ top, left bool }{{true, false}, {true, true}, {false, false}, {false, true}} {
 		box := vg.Rectangle{Min: data.Min, Max: data.Max}
 		if corner.left {
@@ -101,7 +130,7 @@ func placeLegend(p *plot.Plot, series []Series) {
 			box.Max.Y = box.Min.Y + h
 		}
 		box.Min.X, box.Min.Y, box.Max.X, box.Max.Y = box.Min.X-margin, box.Min.Y-margin, box.Max.X+margin, box.Max.Y+margin
-		if !curvesCross(series, box, trX, trY) {
+		if !curvesCross(obstacles, box, trX, trY) {
 			p.Legend.Top, p.Legend.Left = corner.top, corner.left
 			return
 		}

@@ -1,0 +1,81 @@
+package benchmark
+
+import (
+	"fmt"
+	"sort"
+
+	"gonum.org/v1/plot"
+
+	"github.com/pmvi/pmvi/pkg/figures"
+	"github.com/pmvi/pmvi/pkg/invert"
+)
+
+// CurveStat is one step of a method's curve over several cases: each quantity's mean and 95% interval.
+type CurveStat struct {
+	Step                int
+	Stage               invert.Stage
+	Input, Novel, Depth Stat
+}
+
+// CurveStats returns method m's curve over the cases that recorded it, step by step (the steps every case
+// sampled the same way line up: same stage lengths and CurveEvery).
+func CurveStats(results []*CaseResult, m Method) []CurveStat {
+	type acc struct {
+		stage               invert.Stage
+		input, novel, depth []float64
+	}
+	by := map[int]*acc{}
+	for _, r := range results {
+		for _, p := range r.Curves[m] {
+			a := by[p.Step]
+			if a == nil {
+				a = &acc{stage: p.Stage}
+				by[p.Step] = a
+			}
+			a.input, a.novel, a.depth = append(a.input, p.InputPSNR), append(a.novel, p.NovelPSNR), append(a.depth, p.DepthMAE)
+		}
+	}
+	var out []CurveStat
+	for step, a := range by {
+		out = append(out, CurveStat{Step: step, Stage: a.stage, Input: stat(a.input), Novel: stat(a.novel), Depth: stat(a.depth)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Step < out[j].Step })
+	return out
+}
+
+// TradeoffPlot draws the texture-geometry trade-off (supp. Fig. 2) from the benchmark's curves: input-view
+// and novel-view PSNR against steps from the start of the inversion (W+, then PTI, then each method's last
+// stage), the mean over the cases with its 95% band, for each method that recorded a curve. The stages the
+// methods share (W+ and PTI) are drawn with the first method only; the others start where PTI ended.
+func TradeoffPlot(title string, results []*CaseResult, methods []Method) (*plot.Plot, error) {
+	var series []figures.Series
+	for _, m := range methods {
+		curve := CurveStats(results, m)
+		if len(curve) == 0 {
+			continue
+		}
+		if len(series) > 0 { // the shared stages are drawn already: keep PTI's last point to join on
+			var own []CurveStat
+			for k, c := range curve {
+				shared := c.Stage == invert.StageW || c.Stage == invert.StagePTI
+				if !shared || (k+1 < len(curve) && curve[k+1].Stage != invert.StagePTI && curve[k+1].Stage != invert.StageW) {
+					own = append(own, c)
+				}
+			}
+			curve = own
+		}
+		in := figures.Series{Name: fmt.Sprintf("%s: input view", m)}
+		nv := figures.Series{Name: fmt.Sprintf("%s: novel views (vs truth)", m), Dashed: true}
+		for _, c := range curve {
+			in.X, in.Y = append(in.X, float64(c.Step)), append(in.Y, c.Input.Mean)
+			in.Lo, in.Hi = append(in.Lo, c.Input.Mean-c.Input.CI95), append(in.Hi, c.Input.Mean+c.Input.CI95)
+			nv.X, nv.Y = append(nv.X, float64(c.Step)), append(nv.Y, c.Novel.Mean)
+			nv.Lo, nv.Hi = append(nv.Lo, c.Novel.Mean-c.Novel.CI95), append(nv.Hi, c.Novel.Mean+c.Novel.CI95)
+		}
+		series = append(series, in, nv)
+	}
+	if len(series) == 0 {
+		return nil, fmt.Errorf("benchmark: no curves recorded for %v (run pmvi eval with --curve-every)", methods)
+	}
+	return figures.LinePlot(title, "optimization steps from the start (W+, PTI, then each method)", "PSNR (dB)", series...)
+}
