@@ -268,3 +268,16 @@ func MeanCurve(results []*CaseResult, m Method) []Point {
 	sort.Slice(out, func(i, j int) bool { return out[i].Step < out[j].Step })
 	return out
 }
+
+// PoseErrors summarizes the pose errors (degrees) of the camera the inversion was given and, when it refined
+// it, of method m's refined camera, over the cases.
+func PoseErrors(results []*CaseResult, m Method) (given, refined Stat) {
+	var g, r []float64
+	for _, c := range results {
+		g = append(g, c.GivenPoseError)
+		if e, ok := c.PoseError[m]; ok {
+			r = append(r, e)
+		}
+	}
+	return stat(g), stat(r)
+}
