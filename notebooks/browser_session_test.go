@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 )
 
@@ -35,26 +36,26 @@ var chromiumFlags = []string{
 	"--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", "--window-size=1280,1600",
 }
 
-// requireBrowser skips the test unless PMVI_BROWSER=1 and Chromium, classic Jupyter Notebook, gonb and
-// goimports are all installed.
-func requireBrowser(t interface {
-	Helper()
-	Skipf(string, ...any)
-}) {
+// requireBrowser skips the test unless PMVI_BROWSER=1, and fails it when Chromium, classic Jupyter Notebook,
+// gonb or goimports is missing then: a check that was asked for never skips.
+func requireBrowser(t testing.TB) {
 	t.Helper()
 	if os.Getenv(browserEnv) != "1" {
 		t.Skipf("set %s=1 to drive the explorer in headless Chromium (scripts/setup-notebooks.sh --browser installs it)", browserEnv)
 	}
 	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no Chromium at %s (scripts/setup-notebooks.sh --browser installs it)", chromiumPath)
+		t.Fatalf("%s=1 but no Chromium at %s (scripts/setup-notebooks.sh --browser installs it)", browserEnv, chromiumPath)
 	}
 	if err := exec.Command(python(), "-c", "import notebook.notebookapp").Run(); err != nil {
-		t.Skipf("%s has no classic Jupyter Notebook (scripts/setup-notebooks.sh --browser installs it)", python())
+		t.Fatalf("%s=1 but %s has no classic Jupyter Notebook (scripts/setup-notebooks.sh --browser installs it): %v", browserEnv, python(), err)
 	}
 	for _, tool := range []string{"gonb", "goimports"} {
 		if _, err := lookPath(tool); err != nil {
-			t.Skipf("%s not on PATH or in $(go env GOPATH)/bin (run scripts/setup-notebooks.sh)", tool)
+			t.Fatalf("%s=1 but %s is not on PATH or in $(go env GOPATH)/bin (run scripts/setup-notebooks.sh)", browserEnv, tool)
 		}
+	}
+	if err := gonbKernel(); err != nil {
+		t.Fatalf("%s=1 but %v", browserEnv, err)
 	}
 }
 

@@ -1,14 +1,17 @@
 package notebooks
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"github.com/pmvi/pmvi/kernelext"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -16,6 +19,7 @@ import (
 	"github.com/go-rod/rod/lib/input"
 	"github.com/go-rod/rod/lib/proto"
 
+	"github.com/pmvi/pmvi/kernelext"
 	"github.com/pmvi/pmvi/models"
 	"github.com/pmvi/pmvi/pkg/backend"
 	"github.com/pmvi/pmvi/pkg/blend"
@@ -29,22 +33,30 @@ import (
 // every cell, moves the explorer's controls with real input events, and checks that the Go side reacted
 // with what the new settings must give: the state line the explorer prints (explore.View.Summary: the
 // settings and a fingerprint of each picture) must equal what pkg/explore computes in this process for the
-// same settings. It saves the explorer, after the moves, to figures/explorer.png.
+// same settings. It takes a screenshot of the explorer after the moves, and writes it to figures/explorer.png
+// only with PMVI_WRITE_FIGURES=1: a test run leaves the repository as it was.
 //
 //	scripts/setup-notebooks.sh --browser
-//	PMVI_BROWSER=1 go test ./notebooks/ -run TestExplorerInBrowser -v -timeout 30m
-//	PMVI_BROWSER=1 PMVI_BROWSER_NEGATIVE=1 go test ./notebooks/ -run TestExplorerInBrowser -v   # must fail
+//	PMVI_BROWSER=1 go test ./notebooks/ -run 'TestExplorer(InBrowser|NegativeControl)$' -v -timeout 30m
+//	PMVI_BROWSER=1 PMVI_WRITE_FIGURES=1 go test ./notebooks/ -run 'TestExplorerInBrowser$' -v   # refresh the figure
+//	PMVI_BROWSER=1 PMVI_BROWSER_NEGATIVE=1 go test ./notebooks/ -run 'TestExplorerInBrowser$' -v   # must fail
 //
 // The negative mode unwires the yaw slider in the served copy of the notebook (it is shown, but Interact does
 // not follow it), so the page cannot react to the drag and the test must fail; it shows that the test can.
-// A control inside every run: the state must not change by itself before the first input.
+// TestExplorerNegativeControl runs the test that way in a child process, and passes only when it fails at
+// the drag, so every run of scripts/test.sh shows it. A control inside every run: the state must not change
+// by itself before the first input. Each phase logs a "progress: " line (see scripts/testsummary).
 //
 // The test first opens the same explorer in this process, which computes stages 1 and 2 and the default
 // stage 3 or reads them from the explorer's disk cache (explore.DefaultCacheDir), so the notebook reads them
 // there too instead of computing them while the browser waits.
 
-// negativeEnv set to "1" runs the test against a notebook whose yaw slider is not wired: it must fail.
-const negativeEnv = "PMVI_BROWSER_NEGATIVE"
+const (
+	// negativeEnv set to "1" runs the test against a notebook whose yaw slider is not wired: it must fail.
+	negativeEnv = "PMVI_BROWSER_NEGATIVE"
+	// writeFiguresEnv set to "1" lets the test write figures/explorer.png (as pkg/align's figure test).
+	writeFiguresEnv = "PMVI_WRITE_FIGURES"
+)
 
 // Labels and ranges of the explorer's controls (notebooks/07-explorer.ipynb, newControls).
 const (
@@ -96,8 +108,9 @@ func logSteps(t *testing.T) invert.Callback {
 	}
 }
 
-// timeline records how long each phase took, for the log.
+// timeline records how long each phase took, for the log, and logs each phase as progress as it ends.
 type timeline struct {
+	t           *testing.T
 	start, last time.Time
 	lines       []string
 }
@@ -105,6 +118,7 @@ type timeline struct {
 func (tl *timeline) mark(what string) {
 	now := time.Now()
 	tl.lines = append(tl.lines, fmt.Sprintf("%-44s %6.1fs (at %6.1fs)", what, now.Sub(tl.last).Seconds(), now.Sub(tl.start).Seconds()))
+	tl.t.Logf("progress: %s (at %.0fs)", what, now.Sub(tl.start).Seconds())
 	tl.last = now
 }
 
@@ -112,7 +126,10 @@ func TestExplorerInBrowser(t *testing.T) {
 	requireBrowser(t)
 	negative := os.Getenv(negativeEnv) == "1"
 	ctx := testContext(t)
-	tl := &timeline{start: time.Now(), last: time.Now()}
+	tl := &timeline{t: t, start: time.Now(), last: time.Now()}
+	if negative {
+		t.Logf("progress: negative mode (%s=1): the yaw slider is not wired, so this run must fail", negativeEnv)
+	}
 	defer func() { t.Logf("timeline:\n%s", strings.Join(tl.lines, "\n")) }()
 
 	// The explorer in this process: the reference for every check, and it fills the cache the notebook reads.
@@ -213,64 +230,33 @@ func TestExplorerInBrowser(t *testing.T) {
 		t.Fatalf("the state changed without any input: %q -> %q (%v)", state, now, err)
 	}
 
-	// 1. Drag the yaw slider with the mouse.
+	// Stages 1 and 2 and the default stage 3 were read from the cache: no stage has reported a step yet.
+	if n, err := pg.count(finishedStage); err != nil || n != 0 {
+		t.Fatalf("before any input the page reports %d finished optimization stages (%v), want 0", n, err)
+	}
+
+	// 1. End on the blend list: Poisson. The pseudo view changes at once, then stage 3 runs for it (forgotten
+	// first, so the kernel runs it whether or not an earlier test left it in the cache). This happens at the
+	// default camera, on the side the input did not see, where the pseudo views shape the final generator
+	// most: near the input's side the two blends' stage-3 views can be too alike for the check to tell apart
+	// (at yaw 30, pitch 10 their means differed by 7e-5 with PMVI_NOTEBOOK_STEPS=3, against 3.3e-3 here).
 	s := defaults
-	el, err := pg.control(yawLabel)
+	s.Blend = blend.Poisson
+	if err := ex.Forget(s); err != nil {
+		t.Fatal(err)
+	}
+	el, err := pg.control(blendLabel)
 	if err != nil {
 		t.Fatal(err)
 	}
 	moved := time.Now()
-	pos, err := pg.drag(el, 0.875, pg.synced(el, yawLabel, yawMin, yawStep))
+	pos, err := pg.press(el, func() error { return nil }, input.End)
 	if err != nil {
-		t.Fatal(err)
-	}
-	s.Yaw = yawMin + yawStep*float64(pos)
-	if s.Yaw == defaults.Yaw {
-		t.Fatalf("the drag left the yaw slider at %g degrees", s.Yaw)
-	}
-	state = react(t, ex, pg, &want, s, fmt.Sprintf("yaw dragged to %g", s.Yaw), cameraTimeout, "mean_truth", "mean_pti", "mean_final")
-	tl.mark(fmt.Sprintf("mouse: yaw %g -> %g, reacted in %.1fs", defaults.Yaw, s.Yaw, time.Since(moved).Seconds()))
-
-	// 2. Two arrow keys on the pitch slider.
-	if el, err = pg.control(pitchLabel); err != nil {
-		t.Fatal(err)
-	}
-	moved = time.Now()
-	if pos, err = pg.press(el, pg.synced(el, pitchLabel, pitchMin, pitchSt), input.ArrowRight, input.ArrowRight); err != nil {
-		t.Fatal(err)
-	}
-	before := s.Pitch
-	s.Pitch = pitchMin + pitchSt*float64(pos)
-	if s.Pitch != before+2*pitchSt {
-		t.Fatalf("two right arrows moved the pitch slider from %g to %g degrees", before, s.Pitch)
-	}
-	state = react(t, ex, pg, &want, s, fmt.Sprintf("pitch keyed to %g", s.Pitch), cameraTimeout, "mean_truth", "mean_pti", "mean_final")
-	tl.mark(fmt.Sprintf("keyboard: pitch %g -> %g, reacted in %.1fs", before, s.Pitch, time.Since(moved).Seconds()))
-
-	// Camera moves re-render; they re-run nothing: no stage of the inversion has reported a step in the page
-	// (stages 1 and 2 and the default stage 3 were read from the cache).
-	if n, err := pg.count(finishedStage); err != nil || n != 0 {
-		t.Fatalf("after the camera moves the page reports %d finished optimization stages (%v), want 0", n, err)
-	}
-
-	// 3. End on the blend list: Poisson. The pseudo view changes at once, then stage 3 runs for it (forgotten
-	// first, so the kernel runs it whether or not an earlier test left it in the cache).
-	poisson := s
-	poisson.Blend = blend.Poisson
-	if err := ex.Forget(poisson); err != nil {
-		t.Fatal(err)
-	}
-	if el, err = pg.control(blendLabel); err != nil {
-		t.Fatal(err)
-	}
-	moved = time.Now()
-	if pos, err = pg.press(el, func() error { return nil }, input.End); err != nil {
 		t.Fatal(err)
 	}
 	if pos != int(blend.Poisson) {
 		t.Fatalf("End on the blend list selected option %d, want %d (poisson)", pos, blend.Poisson)
 	}
-	s.Blend = blend.Poisson
 	pending, err := pg.waitState("the Poisson pseudo view", cameraTimeout, func(f map[string]string) bool { return f["blend"] == "poisson" })
 	if err != nil {
 		t.Fatal(err)
@@ -290,9 +276,46 @@ func TestExplorerInBrowser(t *testing.T) {
 	tl.mark(fmt.Sprintf("keyboard: blend -> poisson, pseudo view in %.1fs", time.Since(moved).Seconds()))
 	state = react(t, ex, pg, &want, s, "stage 3 with Poisson pseudo views", stage3Timeout, "mean_pseudo", "mean_final")
 	tl.mark(fmt.Sprintf("stage 3 for poisson done %.1fs after the key", time.Since(moved).Seconds()))
-	t.Logf("final state: %s", state)
 	if n, err := pg.count(finishedStage); err != nil || n != 1 {
-		t.Errorf("after the blend change the page reports %d finished optimization stages (%v), want 1: stage 3", n, err)
+		t.Fatalf("after the blend change the page reports %d finished optimization stages (%v), want 1: stage 3", n, err)
+	}
+
+	// 2. Drag the yaw slider with the mouse.
+	if el, err = pg.control(yawLabel); err != nil {
+		t.Fatal(err)
+	}
+	moved = time.Now()
+	if pos, err = pg.drag(el, 0.875, pg.synced(el, yawLabel, yawMin, yawStep)); err != nil {
+		t.Fatal(err)
+	}
+	s.Yaw = yawMin + yawStep*float64(pos)
+	if s.Yaw == defaults.Yaw {
+		t.Fatalf("the drag left the yaw slider at %g degrees", s.Yaw)
+	}
+	state = react(t, ex, pg, &want, s, fmt.Sprintf("yaw dragged to %g", s.Yaw), cameraTimeout, "mean_truth", "mean_pti", "mean_final")
+	tl.mark(fmt.Sprintf("mouse: yaw %g -> %g, reacted in %.1fs", defaults.Yaw, s.Yaw, time.Since(moved).Seconds()))
+
+	// 3. Two arrow keys on the pitch slider.
+	if el, err = pg.control(pitchLabel); err != nil {
+		t.Fatal(err)
+	}
+	moved = time.Now()
+	if pos, err = pg.press(el, pg.synced(el, pitchLabel, pitchMin, pitchSt), input.ArrowRight, input.ArrowRight); err != nil {
+		t.Fatal(err)
+	}
+	before := s.Pitch
+	s.Pitch = pitchMin + pitchSt*float64(pos)
+	if s.Pitch != before+2*pitchSt {
+		t.Fatalf("two right arrows moved the pitch slider from %g to %g degrees", before, s.Pitch)
+	}
+	state = react(t, ex, pg, &want, s, fmt.Sprintf("pitch keyed to %g", s.Pitch), cameraTimeout, "mean_truth", "mean_pti", "mean_final")
+	tl.mark(fmt.Sprintf("keyboard: pitch %g -> %g, reacted in %.1fs", before, s.Pitch, time.Since(moved).Seconds()))
+	t.Logf("final state: %s", state)
+
+	// Camera moves re-render; they re-run nothing: stage 3 for Poisson is still the only stage that reported
+	// steps in the page.
+	if n, err := pg.count(finishedStage); err != nil || n != 1 {
+		t.Errorf("after the camera moves the page reports %d finished optimization stages (%v), want 1: stage 3 for the blend change", n, err)
 	}
 
 	if t.Failed() || negative {
@@ -302,11 +325,91 @@ func TestExplorerInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if os.Getenv(writeFiguresEnv) != "1" {
+		t.Logf("screenshot taken (%d bytes); set %s=1 to write it to figures/explorer.png", len(shot), writeFiguresEnv)
+		return
+	}
 	out := filepath.Join("..", "figures", "explorer.png")
 	if err := os.WriteFile(out, shot, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s (%d bytes)", out, len(shot))
+}
+
+// TestExplorerNegativeControl runs TestExplorerInBrowser in a child process with PMVI_BROWSER_NEGATIVE=1 (the
+// yaw slider shown but not wired) and passes only when that run fails where it must: the page drew the
+// default view as this process computes it, then did not react to the yaw drag. A browser test that passed
+// against a dead slider would check nothing.
+func TestExplorerNegativeControl(t *testing.T) {
+	requireBrowser(t)
+	ctx := testContext(t)
+	timeout := 20 * time.Minute
+	if d, ok := t.Deadline(); ok {
+		timeout = min(timeout, time.Until(d)-2*time.Minute)
+	}
+	t.Logf("progress: negative control: running TestExplorerInBrowser with the yaw slider unwired; it must fail")
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestExplorerInBrowser$", "-test.v", "-test.count=1",
+		"-test.timeout="+timeout.String())
+	cmd.Env = append(os.Environ(), browserEnv+"=1", negativeEnv+"=1", writeFiguresEnv+"=")
+	// SIGTERM: the child's reaper stops its Jupyter, kernel and Chromium before it exits.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 30 * time.Second
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = cmd.Stdout
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	sc := bufio.NewScanner(pipe)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		l := sc.Text()
+		lines = append(lines, l)
+		if _, p, ok := strings.Cut(l, ": progress: "); ok {
+			t.Logf("progress: negative control: %s", p)
+		}
+	}
+	err = cmd.Wait()
+	// The child's lines are quoted with "| " so that its "--- FAIL" lines read as text, not as this test's.
+	out := strings.Join(lines, "\n")
+	quoted := "| " + strings.ReplaceAll(lastLines(out, 40), "\n", "\n| ")
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		t.Fatalf("the browser test passed against a yaw slider that is not wired: it cannot tell a live explorer from a dead one\n%s", quoted)
+	case !errors.As(err, &exit) || exit.ExitCode() != 1:
+		t.Fatalf("the negative run did not end as a test failure (%v)\n%s", err, quoted)
+	}
+	for _, want := range []string{
+		"--- FAIL: TestExplorerInBrowser",
+		"default view matches",       // the page worked up to the drag
+		"the explorer did not react", // and the check that failed is the reaction to it
+		"waiting for yaw dragged to",
+		"cleanup: Jupyter, its kernel and Chromium ended", // and nothing was left behind
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the negative run's output lacks %q: it failed for another reason than the unwired slider\n%s", want, quoted)
+		}
+	}
+	if !t.Failed() {
+		t.Logf("the negative run failed as it must, in %.0fs:\n%s", time.Since(start).Seconds(),
+			"| "+strings.ReplaceAll(lastLines(grepLines(out, "did not react"), 3), "\n", "\n| "))
+	}
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // react waits until the page shows settings s and checks that its pictures are what this process's explorer

@@ -12,9 +12,15 @@
 //	PMVI_NOTEBOOKS=1 PMVI_NOTEBOOKS_UPDATE=1 go test ./notebooks/ -run 'TestNotebooks$' -timeout 60m
 //
 // The second form writes each executed notebook back in place when it passed, so the committed notebooks
-// keep their outputs (the figures) for readers. Without PMVI_NOTEBOOKS=1 the Jupyter tests skip, so a plain
-// `go test ./...` stays fast. testdata/ holds the harness's own notebooks (a smoke test of kernelext and a
-// deliberately broken notebook); they are not product notebooks and never updated in place.
+// keep their outputs (the figures) for readers; nothing else in these tests writes into the repository (the
+// notebooks cache their stages under the git-ignored out/, and write figures/ only outside a smoke run, see
+// kernelext.SaveFigure). As each notebook starts and ends the test logs a "progress: " line, which go test -v
+// shows at once and scripts/testsummary prints live, so a long run says which notebook it is on.
+//
+// Without PMVI_NOTEBOOKS=1 the Jupyter tests skip, so a plain `go test ./...` stays fast; with it, missing
+// tools (nbconvert, gonb, goimports, the gonb kernel spec) fail them. testdata/ holds the harness's own
+// notebooks (a smoke test of kernelext and a deliberately broken notebook); they are not product notebooks
+// and never updated in place.
 package notebooks
 
 import (
@@ -186,13 +192,25 @@ func requireJupyter(t *testing.T) {
 		t.Skipf("set %s=1 to execute notebooks with Jupyter (scripts/setup-notebooks.sh installs it)", enableEnv)
 	}
 	if err := exec.Command(python(), "-c", "import nbconvert, nbclient").Run(); err != nil {
-		t.Fatalf("%s has no nbconvert/nbclient (run scripts/setup-notebooks.sh): %v", python(), err)
+		t.Fatalf("%s=1 but %s has no nbconvert/nbclient (run scripts/setup-notebooks.sh): %v", enableEnv, python(), err)
 	}
 	for _, tool := range []string{"gonb", "goimports"} {
 		if _, err := lookPath(tool); err != nil {
-			t.Fatalf("%s not found on PATH or in $(go env GOPATH)/bin (run scripts/setup-notebooks.sh)", tool)
+			t.Fatalf("%s=1 but %s is not on PATH or in $(go env GOPATH)/bin (run scripts/setup-notebooks.sh)", enableEnv, tool)
 		}
 	}
+	if err := gonbKernel(); err != nil {
+		t.Fatalf("%s=1 but %v", enableEnv, err)
+	}
+}
+
+// gonbKernel returns an error when Jupyter has no kernel named gonb (gonb --install writes its spec).
+func gonbKernel() error {
+	out, err := exec.Command(python(), "-c", "from jupyter_client.kernelspec import KernelSpecManager; KernelSpecManager().get_kernel_spec('gonb')").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("jupyter has no gonb kernel (run scripts/setup-notebooks.sh, or gonb --install): %v\n%s", err, lastLines(string(out), 3))
+	}
+	return nil
 }
 
 func lookPath(tool string) (string, error) {
@@ -227,8 +245,9 @@ func TestNotebooks(t *testing.T) {
 		t.Skip("no notebooks/*.ipynb yet")
 	}
 	ctx := testContext(t)
-	for _, path := range paths {
+	for i, path := range paths {
 		t.Run(strings.TrimSuffix(path, ".ipynb"), func(t *testing.T) {
+			t.Logf("progress: executing %s (%d of %d)...", path, i+1, len(paths))
 			start := time.Now()
 			executed, err := execute(ctx, path)
 			if err != nil {
@@ -241,7 +260,7 @@ func TestNotebooks(t *testing.T) {
 			for _, f := range failures {
 				t.Errorf("%s: %s", path, f)
 			}
-			t.Logf("%s: executed in %.1fs, %d failed cells", path, time.Since(start).Seconds(), len(failures))
+			t.Logf("progress: %s executed in %.1fs, %d failed cells", path, time.Since(start).Seconds(), len(failures))
 			if len(failures) == 0 && os.Getenv(updateEnv) == "1" {
 				if err := os.WriteFile(path, executed, 0o644); err != nil {
 					t.Fatal(err)
@@ -256,6 +275,7 @@ func TestNotebooks(t *testing.T) {
 // status 3, and checks that each is reported, and nothing else.
 func TestHarnessCatchesFailures(t *testing.T) {
 	requireJupyter(t)
+	t.Log("progress: executing testdata/broken.ipynb, whose failures must be reported...")
 	executed, err := execute(testContext(t), filepath.Join("testdata", "broken.ipynb"))
 	if err != nil {
 		t.Fatal(err)
@@ -287,6 +307,7 @@ func TestHarnessCatchesFailures(t *testing.T) {
 // it passes and that the outputs hold what each cell shows.
 func TestSmokeNotebook(t *testing.T) {
 	requireJupyter(t)
+	t.Log("progress: executing testdata/smoke.ipynb...")
 	start := time.Now()
 	executed, err := execute(testContext(t), filepath.Join("testdata", "smoke.ipynb"))
 	if err != nil {

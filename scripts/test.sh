@@ -2,9 +2,21 @@
 # Runs pmvi's test suite on a fresh machine: installs what the tests need (Debian packages, Go tools, face
 # models), then runs every Go test. README's test command and CI (.ci/run) both call this script.
 #
+# go test runs with -json through scripts/testsummary, which prints the usual ok/FAIL lines, failed tests'
+# output, each skip with its reason, and "progress: " lines (which notebook is executing, the browser test's
+# phases) as they come, then a summary: counts, failed tests, and the skipped tests grouped by reason (with
+# where the EG3D parity fixtures come from when their tests skipped). The script exits with go test's status.
+#
+# No test writes into the repository: the notebooks cache their stages under the git-ignored out/ and write
+# figures/ only outside a smoke run (PMVI_NOTEBOOK_STEPS unset); the tests that draw a committed figure write it
+# only when asked (PMVI_WRITE_FIGURES=1: figures/explorer.png from the browser test and figures/align.png; or a
+# test flag, e.g. models' -figures), so `git status` is clean after this script.
+#
 # Environment:
 #   PMVI_SKIP_SETUP=1    do not install anything (a machine that already ran this once)
 #   PMVI_TEST_FLAGS      extra flags for `go test` (e.g. "-short" to skip the slowest parity checks)
+#   PMVI_NOTEBOOK_STEPS  optimization steps per stage in the notebooks (default 3: a smoke run)
+#   PMVI_WRITE_FIGURES=1 let the figure tests rewrite their committed figures (not for CI)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +42,19 @@ echo "== go test"
 # The EG3D parity tests read ../shared/fixtures/eg3d when it exists and skip with a reason otherwise.
 # PMVI_NOTEBOOKS=1 makes notebooks/ execute every notebook headless (GoNB kernel on PATH), with every optimization
 # capped at PMVI_NOTEBOOK_STEPS steps so each runs top to bottom in about a minute; PMVI_BROWSER=1 drives the
-# explorer in headless Chromium.
+# explorer in headless Chromium, and runs its negative control (TestExplorerNegativeControl: the same test
+# against an unwired slider must fail). With these set, a missing Jupyter, GoNB or Chromium fails the tests.
 export PATH="$(go env GOPATH)/bin:$PATH"
-PMVI_NOTEBOOKS=1 PMVI_NOTEBOOK_STEPS="${PMVI_NOTEBOOK_STEPS:-3}" PMVI_BROWSER=1 go test -timeout 60m ${PMVI_TEST_FLAGS:-} ./...
+summary_bin="$(mktemp -d)"
+trap 'rm -rf "$summary_bin"' EXIT
+go build -o "$summary_bin/testsummary" ./scripts/testsummary
+set +e
+PMVI_NOTEBOOKS=1 PMVI_NOTEBOOK_STEPS="${PMVI_NOTEBOOK_STEPS:-3}" PMVI_BROWSER=1 go test -json -timeout 60m ${PMVI_TEST_FLAGS:-} ./... |
+	"$summary_bin/testsummary"
+status=("${PIPESTATUS[@]}")
+set -e
+echo "== go test exit status ${status[0]}"
+if [[ "${status[0]}" != 0 ]]; then
+	exit "${status[0]}"
+fi
+exit "${status[1]}" # testsummary could not read go test's output
