@@ -459,7 +459,7 @@ func servedCopy(path, src string, negative bool) error {
 	}
 	edits := [][2]string{{"${GONB_DIR}/..", root}}
 	if negative {
-		edits = append(edits, [2]string{"kernelext.Control{c.yaw, ", "kernelext.Control{"})
+		edits = append(edits, [2]string{"kernelext.Control{c.Yaw, ", "kernelext.Control{"})
 	}
 	text := string(data)
 	for _, e := range edits {
