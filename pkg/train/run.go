@@ -77,19 +77,23 @@ func Run(stdctx context.Context, be backends.Backend, o Options, progress func(P
 	if err := s.phase2(stdctx, data, progress, res.Final); err != nil {
 		return nil, err
 	}
+	return res, s.finish(res)
+}
+
+// finish fills res with the session's latents, steps and generator, its mapping network set to the
+// latents' Gaussian.
+func (s *session) finish(res *Result) error {
+	var err error
 	if res.Latents, err = s.latentValues(); err != nil {
-		return nil, err
+		return err
 	}
-	gauss, err := FitGaussian(res.Latents, o.Identities, o.Config.WDim)
+	gauss, err := FitGaussian(res.Latents, s.o.Identities, s.o.Config.WDim)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	res.Generator = &eg3d.Generator{Config: o.Config, Context: s.ctx}
-	if err := SetMapping(res.Generator, gauss); err != nil {
-		return nil, err
-	}
+	res.Generator = &eg3d.Generator{Config: s.o.Config, Context: s.ctx}
 	res.Steps = s.steps()
-	return res, nil
+	return SetMapping(res.Generator, gauss)
 }
 
 // Snapshot returns the generator of the run in o.Dir as its last checkpoint holds it, without training: the
@@ -108,19 +112,7 @@ func Snapshot(be backends.Backend, o Options) (*Result, error) {
 	}
 	trainSeeds, testSeeds := heads.Split(o.SplitSeed, o.Identities, o.TestIdentities)
 	res := &Result{Train: trainSeeds, Test: testSeeds, Final: map[string]float64{}}
-	if res.Latents, err = s.latentValues(); err != nil {
-		return nil, err
-	}
-	gauss, err := FitGaussian(res.Latents, o.Identities, o.Config.WDim)
-	if err != nil {
-		return nil, err
-	}
-	res.Generator = &eg3d.Generator{Config: o.Config, Context: s.ctx}
-	if err := SetMapping(res.Generator, gauss); err != nil {
-		return nil, err
-	}
-	res.Steps = s.steps()
-	return res, nil
+	return res, s.finish(res)
 }
 
 // session is the state of a run: the context (generator, latents, optimizer state), its checkpoint handler

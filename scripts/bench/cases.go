@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -16,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/pmvi/pmvi/internal/procmem"
 
 	"github.com/gomlx/gomlx/backends"
 	_ "github.com/gomlx/gomlx/backends/simplego" // Stock simplego ("go:..."), the baseline of the kernels.
@@ -343,7 +344,7 @@ func (e *env) time(fn func() ([]*tensors.Tensor, error)) (result, error) {
 	r.Checksum = checksum(outs)
 	finalize(outs)
 	runtime.GC()
-	resetPeakRSS()
+	procmem.ResetPeakRSS()
 	var cpu []float64
 	for range e.repeat {
 		start, startCPU := time.Now(), cpuTime()
@@ -357,7 +358,7 @@ func (e *env) time(fn func() ([]*tensors.Tensor, error)) (result, error) {
 	}
 	slices.Sort(cpu)
 	r.CPUSeconds = cpu[len(cpu)/2]
-	r.PeakRSS = peakRSS()
+	r.PeakRSS = procmem.PeakRSS()
 	sorted := slices.Clone(r.Runs)
 	slices.Sort(sorted)
 	r.Seconds = sorted[len(sorted)/2]
@@ -381,26 +382,6 @@ func finalize(outs []*tensors.Tensor) {
 	for _, t := range outs {
 		t.FinalizeAll()
 	}
-}
-
-// resetPeakRSS resets the kernel's high-water mark of this process's RSS (Linux; a no-op elsewhere).
-func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
-
-// peakRSS returns VmHWM in MiB (0 when unknown).
-func peakRSS() float64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if rest, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
-			return kb / 1024
-		}
-	}
-	return 0
 }
 
 // cpuTime returns the process's user+system CPU seconds so far.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -9,8 +8,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/pmvi/pmvi/internal/procmem"
 
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
@@ -46,7 +46,7 @@ func runWorker(name, size string, repeat int, fixtures, resultFile string) error
 	} else if c.Status == "" {
 		c.Status = "ok"
 	}
-	c.PeakRSSMiB = peakRSS()
+	c.PeakRSSMiB = procmem.PeakRSS()
 	data, jerr := json.Marshal(c)
 	if jerr != nil {
 		return jerr
@@ -281,21 +281,4 @@ func median(xs []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-// peakRSS returns this process's VmHWM in MiB (0 where /proc is missing).
-func peakRSS() float64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if rest, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
-			return kb / 1024
-		}
-	}
-	return 0
 }
