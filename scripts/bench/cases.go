@@ -31,6 +31,7 @@ import (
 	"github.com/pmvi/pmvi/pkg/backend"
 	"github.com/pmvi/pmvi/pkg/checkpoint/npy"
 	"github.com/pmvi/pmvi/pkg/eg3d"
+	"github.com/pmvi/pmvi/pkg/invert"
 )
 
 // result is one case's figures. Ref is the reference's time for the same work (0 when there is none).
@@ -185,6 +186,20 @@ func cases() []benchCase {
 		cs = append(cs, benchCase{be + "/matmul 1024^3", func(e *env) (result, error) { return e.matmul(be, 1024, 1024, 1024) }})
 		// The decoder's first layer: 2 passes x 128x128 rays x 48 samples x 3 planes... (points, 32) x (32, 64).
 		cs = append(cs, benchCase{be + "/matmul 786432x32x64 (decoder)", func(e *env) (result, error) { return e.matmul(be, 786432, 32, 64) }})
+	}
+	// The inversion stages of the model without super-resolution, as the presets run them: the issue's
+	// interactive bars are one W+ or PTI step <= 1.0 s and one stage-3 step <= 2.0 s on two cores.
+	for _, st := range []struct {
+		name  string
+		stage invert.Stage
+	}{{"W+", invert.StageW}, {"PTI", invert.StagePTI}, {"stage-3", invert.StageFinal}} {
+		for _, patch := range []int{0, 64} {
+			what := "whole 128x128 image (paper preset)"
+			if patch > 0 {
+				what = fmt.Sprintf("%dx%d patch (quick preset)", patch, patch)
+			}
+			cs = append(cs, benchCase{fmt.Sprintf("small/%s step, %s", st.name, what), func(e *env) (result, error) { return e.smallStep(st.stage, patch) }})
+		}
 	}
 	cs = append(cs,
 		benchCase{"tiny/inversion step", func(e *env) (result, error) { return e.tinyInversion() }},
