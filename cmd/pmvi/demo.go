@@ -111,8 +111,8 @@ func (d *demo) write() ([]string, error) {
 	}
 	at := func(name string, c camera.Camera) (*eg3d.Images, error) { return runners[name].Render(ws, c, d.render) }
 	var files []string
-	save := func(name string, rows [][]*fimage.Image, rowLabels, colLabels []string) error {
-		img, err := (&figures.Grid{Rows: rows, RowLabels: rowLabels, ColLabels: colLabels, CellHeight: 192}).Draw()
+	save := func(name string, rows [][]*fimage.Image, captions [][]string, rowLabels, colLabels []string) error {
+		img, err := (&figures.Grid{Rows: rows, Captions: captions, RowLabels: rowLabels, ColLabels: colLabels, CellHeight: 192}).Draw()
 		if err != nil {
 			return err
 		}
@@ -121,63 +121,69 @@ func (d *demo) write() ([]string, error) {
 		return figures.WritePNG(path, img)
 	}
 
-	// Every stage at the input view.
-	row := []*fimage.Image{d.input}
+	// Every stage at the input view, each with its PSNR against the input.
+	row, caps := []*fimage.Image{d.input}, []string{"input"}
 	for _, name := range []string{"W+", "PTI", "ours"} {
 		imgs, err := at(name, d.cam)
 		if err != nil {
 			return nil, err
 		}
-		row = append(row, imgs.Image)
 		p, _ := metrics.PSNR(imgs.Image, d.input, nil)
+		row, caps = append(row, imgs.Image), append(caps, fmt.Sprintf("%s %.1f dB", name, p))
 		d.summary = append(d.summary, fmt.Sprintf("input-view PSNR after %-4s %.2f dB", name+":", p))
 	}
-	depth, err := figures.ColorizeDepth(d.res.Depth, 0, 0)
+	depth, err := figures.ColorizeDepthWithBar(d.res.Depth, 0, 0, 192)
 	if err != nil {
 		return nil, err
 	}
-	row = append(row, depth)
-	if err := save("demo-stages.png", [][]*fimage.Image{row}, nil, []string{"input", "W+", "PTI", "final (ours)", "PTI depth"}); err != nil {
+	row, caps = append(row, depth), append(caps, "world units")
+	if err := save("demo-stages.png", [][]*fimage.Image{row}, [][]string{caps}, nil, []string{"input", "W+", "PTI", "final (ours)", "PTI depth"}); err != nil {
 		return nil, err
 	}
 
 	// Pseudo views: a few of the orbit's.
 	var pv [][]*fimage.Image
+	var pvCaps [][]string
 	var pvLabels []string
 	for _, k := range []int{0, 7, 22} {
 		v := d.res.Views[k]
 		truth := heads.Render(d.scene, v.Camera, d.input.H)
+		gen, _ := metrics.PSNR(v.Generated, truth.RGB, nil)
+		blended, _ := metrics.PSNR(v.Blended, truth.RGB, nil)
 		pv = append(pv, []*fimage.Image{v.Visible, figures.Mask(v.Mask), v.Generated, v.Blended, truth.RGB})
+		pvCaps = append(pvCaps, []string{"", "", fmt.Sprintf("%.1f dB", gen), fmt.Sprintf("%.1f dB", blended), "truth"})
 		y, p := v.Camera.YawPitch()
 		pvLabels = append(pvLabels, fmt.Sprintf("yaw %+.2f pitch %+.2f", y, p))
 	}
-	if err := save("demo-pseudo-views.png", pv, pvLabels, []string{"V_i (warped input)", "M_i", "PTI render", "pseudo view", "ground truth"}); err != nil {
+	if err := save("demo-pseudo-views.png", pv, pvCaps, pvLabels, []string{"V_i (warped input)", "M_i", "PTI render", "pseudo view", "ground truth"}); err != nil {
 		return nil, err
 	}
 
 	// Novel views against the head world's truth: PTI's geometry drifts, pseudo views hold it.
 	var nv [][]*fimage.Image
+	var nvCaps [][]string
 	views := camera.Cameras(camera.Evaluation())
 	psnr := map[string]float64{}
 	for _, name := range []string{"truth", "PTI", "ours"} {
 		var r []*fimage.Image
-		for _, c := range views {
+		var c []string
+		for _, cam := range views {
 			if name == "truth" {
-				r = append(r, heads.Render(d.scene, c, d.input.H).RGB)
+				r, c = append(r, heads.Render(d.scene, cam, d.input.H).RGB), append(c, "truth")
 				continue
 			}
-			imgs, err := at(name, c)
+			imgs, err := at(name, cam)
 			if err != nil {
 				return nil, err
 			}
-			r = append(r, imgs.Image)
-			p, _ := metrics.PSNR(imgs.Image, nv[0][len(r)-1], nil)
+			p, _ := metrics.PSNR(imgs.Image, nv[0][len(r)], nil)
+			r, c = append(r, imgs.Image), append(c, fmt.Sprintf("%s %.1f dB", name, p))
 			psnr[name] += p / float64(len(views))
 		}
-		nv = append(nv, r)
+		nv, nvCaps = append(nv, r), append(nvCaps, c)
 	}
 	d.summary = append(d.summary, fmt.Sprintf("novel-view PSNR against ground truth: PTI %.2f dB, ours %.2f dB", psnr["PTI"], psnr["ours"]))
-	if err := save("demo-novel-views.png", nv, []string{"ground truth", "PTI", "ours"}, []string{"canonical", "yaw -0.35", "yaw +0.35", "pitch -0.25", "pitch +0.25"}); err != nil {
+	if err := save("demo-novel-views.png", nv, nvCaps, []string{"ground truth", "PTI", "ours"}, []string{"canonical", "yaw -0.35", "yaw +0.35", "pitch -0.25", "pitch +0.25"}); err != nil {
 		return nil, err
 	}
 
