@@ -4,6 +4,8 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -67,13 +69,26 @@ var embedded = map[string]func() (*eg3d.Generator, error){TinyName: Tiny}
 // infos are the embedded models' sidecars by name.
 var infos = map[string]func() (Info, error){TinyName: TinyInfo}
 
-// InfoOf returns the sidecar of the embedded model name (how it was trained, its identity split).
-func InfoOf(name string) (Info, error) {
-	info, ok := infos[name]
-	if !ok {
-		return Info{}, fmt.Errorf("models: %q is not an embedded model (%s)", name, Names())
+// InfoOf returns the sidecar of the model a --network names (how it was trained, its identity split): an
+// embedded model's, or the JSON file pmvi train-tiny writes beside a checkpoint (model.json for
+// model.safetensors).
+func InfoOf(network string) (Info, error) {
+	if info, ok := infos[network]; ok {
+		return info()
 	}
-	return info()
+	side := strings.TrimSuffix(network, filepath.Ext(network)) + ".json"
+	data, err := os.ReadFile(side)
+	if err != nil {
+		return Info{}, fmt.Errorf("models: %q is not an embedded model (%s) and has no sidecar %s from pmvi train-tiny (it says which heads the model never saw)", network, Names(), side)
+	}
+	var info Info
+	if err := json.Unmarshal(data, &info); err != nil {
+		return Info{}, fmt.Errorf("models: %s: %w", side, err)
+	}
+	if len(info.TestIdentities) == 0 {
+		return Info{}, fmt.Errorf("models: %s lists no held-out identities", side)
+	}
+	return info, nil
 }
 
 // IsEmbedded reports whether name names an embedded model.

@@ -25,7 +25,7 @@ import (
 func runDemo(args []string, stdout, stderr io.Writer) error {
 	const summary = "invert a held-out head with the embedded model through every stage and write the figures"
 	fs := newFlags("demo", summary, stderr)
-	network := fs.String("network", models.DefaultName, "embedded model: "+models.Names())
+	network := fs.String("network", models.DefaultName, "model: embedded ("+models.Names()+") or a checkpoint with its pmvi train-tiny sidecar (which names its held-out heads)")
 	out := fs.String("out", "out/demo", "where to write demo-*.png, demo-orbit.gif and the run's stages (rerun to reuse them)")
 	index := fs.Int("head", 0, "which held-out test identity of the embedded model to invert")
 	yaw := fs.Float64("yaw", 0.25, "input camera yaw offset, radians")
@@ -34,19 +34,16 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if !models.IsEmbedded(*network) {
-		return fmt.Errorf("--network %q: the demo needs an embedded model (%s), whose held-out heads it knows", *network, models.Names())
+	info, err := models.InfoOf(*network)
+	if err != nil {
+		return err
 	}
 	g, err := models.Load(*network)
 	if err != nil {
 		return err
 	}
-	info, err := models.InfoOf(*network)
-	if err != nil {
-		return err
-	}
 	if *index < 0 || *index >= len(info.TestIdentities) {
-		return fmt.Errorf("--head %d: the embedded model has %d held-out identities", *index, len(info.TestIdentities))
+		return fmt.Errorf("--head %d: the model has %d held-out identities", *index, len(info.TestIdentities))
 	}
 	opts, preset, perceptual, err := flags.options()
 	if err != nil {

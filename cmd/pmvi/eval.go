@@ -23,7 +23,7 @@ import (
 func runEval(args []string, stdout, stderr io.Writer) error {
 	const summary = "the synthetic benchmark: invert held-out heads with each method, score against ground truth, tabulate"
 	fs := newFlags("eval", summary, stderr)
-	network := fs.String("network", models.DefaultName, "embedded model whose held-out heads are inverted: "+models.Names())
+	network := fs.String("network", models.DefaultName, "model whose held-out heads are inverted: embedded ("+models.Names()+") or a checkpoint with its pmvi train-tiny sidecar")
 	methods := fs.String("methods", "pti,ours,densityreg", "methods to compare: ours, pti, ptilong (PTI as long as stage 3), densityreg, w (W+ alone)")
 	cases := fs.Int("cases", 16, "held-out heads to evaluate (the embedded model's test identities, in order)")
 	variant := fs.String("variant", "clean", "head variant: clean, hand, glasses, earrings, hat, trinkets, extreme-pose")
@@ -64,19 +64,16 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	default:
 		return fmt.Errorf("--final-from %q: want tuned or original", *finalFrom)
 	}
-	if !models.IsEmbedded(*network) {
-		return fmt.Errorf("--network %q: the benchmark needs an embedded model (%s), whose held-out heads it knows", *network, models.Names())
+	info, err := models.InfoOf(*network)
+	if err != nil {
+		return err
 	}
 	g, err := models.Load(*network)
 	if err != nil {
 		return err
 	}
-	info, err := models.InfoOf(*network)
-	if err != nil {
-		return err
-	}
 	if *cases < 1 || *cases > len(info.TestIdentities) {
-		return fmt.Errorf("--cases %d: the embedded model holds out %d identities", *cases, len(info.TestIdentities))
+		return fmt.Errorf("--cases %d: the model holds out %d identities", *cases, len(info.TestIdentities))
 	}
 	be, err := backend.New()
 	if err != nil {

@@ -19,7 +19,7 @@ func TestEvalRejectsBadInput(t *testing.T) {
 		{"unknown method", []string{"--methods", "pti,magic"}, 1, "magic"},
 		{"two step counts", []string{"--steps", "150,1000"}, 1, "W,PTI,FINAL"},
 		{"bad preset", []string{"--preset", "fast"}, 1, "quick or paper"},
-		{"file network", []string{"--network", "x.pkl"}, 1, "embedded model"},
+		{"file network without sidecar", []string{"--network", "x.pkl"}, 1, "sidecar"},
 		{"negative steps", []string{"--steps", "150,-1,300"}, 1, `"-1"`},
 		{"final from", []string{"--final-from", "scratch"}, 1, "tuned or original"},
 		{"too many cases", []string{"--cases", "9999"}, 1, "--cases 9999"},
