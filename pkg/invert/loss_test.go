@@ -1,6 +1,7 @@
 package invert
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -8,6 +9,9 @@ import (
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/pmvi/pmvi/pkg/backend"
+	"github.com/pmvi/pmvi/pkg/camera"
+	"github.com/pmvi/pmvi/pkg/eg3d"
+	"github.com/pmvi/pmvi/pkg/lpips"
 	"github.com/pmvi/pmvi/pkg/fimage"
 	"github.com/pmvi/pmvi/pkg/metrics"
 )
@@ -146,5 +150,44 @@ func TestLossesValidate(t *testing.T) {
 	}
 	if err := (Losses{Weights: LossWeights{MSE: 1, MSSSIM: 1}}).Validate(); err != nil {
 		t.Error(err)
+	}
+}
+
+// With LPIPS supplied (an untrained AlexNet stands in for the user's weights), every stage's loss has the
+// perceptual term, W+ with LPIPS alone as the official projector, and the pipeline records which network.
+func TestStagesUseLPIPSWhenSupplied(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs AlexNet inside three stages")
+	}
+	g, err := eg3d.New(eg3d.Tiny(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	be := backend.MustNew()
+	cam := camera.At(0.1, 0)
+	target := Target{Image: microTarget(t, be, g, 3, cam), Camera: cam}
+	opts := quickTestOptions(2).WithLPIPS(lpips.NewUntrained(lpips.AlexNet, 1).Distance)
+	opts.FinalSteps = 2
+	opts.Trajectory = camera.Cameras(camera.Ellipse(2, 0.3, 0.2, 0))
+	p := &Pipeline{Inversion: Inversion{Backend: be, Generator: g, Target: target, Options: opts}, PerceptualName: "lpips-alex (untrained)"}
+	res, err := p.Run(context.Background(), MethodOurs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, h := range map[string][]Record{"w": res.W.History, "pti": res.PTI.History, "final": res.Final.History} {
+		terms := h[len(h)-1].Terms
+		lp, ok := terms["lpips"]
+		if name == "final" {
+			lp, ok = terms["input_lpips"]
+		}
+		if !ok || !(lp > 0) {
+			t.Errorf("stage %s: terms %v, want an LPIPS term", name, terms)
+		}
+		if _, mse := terms["mse"]; name == "w" && mse {
+			t.Errorf("stage w has an MSE term with LPIPS supplied: %v", terms)
+		}
+	}
+	if res.Record.Perceptual != "lpips-alex (untrained)" {
+		t.Errorf("run record names perceptual %q", res.Record.Perceptual)
 	}
 }

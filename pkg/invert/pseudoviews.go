@@ -74,11 +74,20 @@ func (in *Inversion) BuildPseudoViews(stdctx context.Context, tuned *eg3d.Genera
 
 // MeshDepth returns the depth the pseudo views' mesh is built from: the tuned generator's depth at the input
 // camera (at, rendered by a generator of config cfg), +Inf outside the foreground: target.Foreground when
-// given, else, for a generator that composites onto a plain background, where at is opaque.
+// given, else, for a generator that composites onto a plain background, where at is opaque (unless that is
+// under 1% of the image: an untrained generator's, whose depth is then taken whole).
 func MeshDepth(target Target, cfg *eg3d.Config, at *eg3d.Images) (*fimage.Image, error) {
 	foreground := target.Foreground
 	if foreground == nil && cfg.WhiteBackground {
-		foreground = at.WeightsSum
+		opaque := 0
+		for _, w := range at.WeightsSum.Pix {
+			if w >= 0.5 {
+				opaque++
+			}
+		}
+		if opaque*100 >= len(at.WeightsSum.Pix) {
+			foreground = at.WeightsSum
+		}
 	}
 	if foreground == nil {
 		return at.Depth, nil
