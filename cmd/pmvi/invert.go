@@ -84,6 +84,9 @@ func runInvert(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if flags.patch > 0 && g.Config.SR.Module != eg3d.SRNone {
+		return fmt.Errorf("--patch %d: %s has super-resolution, whose image needs the whole feature image; patches serve generators without it", flags.patch, networkName(*network))
+	}
 	posed := *camFile != ""
 	fs.Visit(func(f *flag.Flag) { posed = posed || f.Name == "yaw" || f.Name == "pitch" })
 	if err := os.MkdirAll(*out, 0o755); err != nil {

@@ -55,13 +55,8 @@ func (in *Inversion) check(w LossWeights) error {
 	if err := in.Options.RefineCamera.validate(); err != nil {
 		return err
 	}
-	if p := in.Options.Patch; p > 0 {
-		if cfg.SR.Module != eg3d.SRNone {
-			return fmt.Errorf("invert: options fit %dx%d patches, but the generator has super-resolution (%s): patches need a generator whose volume rendering is the image (set Patch to 0)", p, p, cfg.SR.Module)
-		}
-		if p > cfg.ImageResolution {
-			return fmt.Errorf("invert: patch side %d exceeds the image side %d", p, cfg.ImageResolution)
-		}
+	if p := in.Options.Patch; p > cfg.ImageResolution {
+		return fmt.Errorf("invert: patch side %d exceeds the image side %d", p, cfg.ImageResolution)
 	}
 	return in.losses(w).Validate()
 }
@@ -140,7 +135,11 @@ func (in *Inversion) patches(stage Stage) patches {
 	for _, c := range stage {
 		salt = salt*131 + uint64(c)
 	}
-	return patches{side: in.Options.Patch, res: in.Generator.Config.ImageResolution, seed: uint64(in.Options.Seed) ^ salt}
+	side := in.Options.Patch
+	if in.Generator.Config.SR.Module != eg3d.SRNone {
+		side = 0 // the super-resolved image needs the whole feature image
+	}
+	return patches{side: side, res: in.Generator.Config.ImageResolution, seed: uint64(in.Options.Seed) ^ salt}
 }
 
 // on reports whether steps fit patches.

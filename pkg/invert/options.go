@@ -14,9 +14,10 @@ type Options struct {
 	Seed int64
 	// Render are the rendering options used while optimizing.
 	Render eg3d.RenderOptions
-	// Patch, when > 0, makes every optimization step fit a random Patch x Patch square of the images instead
-	// of the whole images: the step costs about (Patch/R)² of a full one, the squares cover the image over
-	// the run. It needs a generator without super-resolution (whose image is its volume rendering); 0 (the
+	// Patch, when > 0, makes every optimization step of a generator without super-resolution (whose image
+	// is its volume rendering) fit a random Patch x Patch square of the images instead of the whole images:
+	// the step costs about (Patch/R)² of a full one, and the squares cover the image over the run. Generators
+	// with super-resolution always fit whole images (their image needs the whole feature image). 0 (the
 	// paper's setting) fits whole images.
 	Patch int
 	// RefineCamera optimizes the input cameras too (off by default, as in the paper).
