@@ -54,7 +54,7 @@ func inversionKey(g *eg3d.Generator, t invert.Target, o invert.Options) (string,
 	fmt.Fprintf(h, "\n%d %d %d\n", t.Image.C, t.Image.H, t.Image.W)
 	binary.Write(h, binary.LittleEndian, t.Image.Pix)
 	binary.Write(h, binary.LittleEndian, t.Camera.Label())
-	fmt.Fprintf(h, "\nseed=%d render=%+v\n", o.Seed, o.Render)
+	fmt.Fprintf(h, "\nseed=%d render=%+v patch=%d\n", o.Seed, o.Render, o.Patch)
 	fmt.Fprintf(h, "w: steps=%d lr=%v ramp=%v,%v avg=%d noise=%v,%v optnoise=%v noisereg=%v loss=%+v\n",
 		o.WSteps, o.WLearningRate, o.WRampUp, o.WRampDown, o.WAvgSamples, o.WNoise, o.WNoiseRamp, o.OptimizeNoise,
 		o.NoiseRegularization, o.WLoss)

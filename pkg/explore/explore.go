@@ -60,9 +60,12 @@ type Options struct {
 
 // DefaultOptions returns invert.QuickOptions with 60 W+ and 60 PTI steps, so that stages 1 and 2 take a few
 // minutes on a laptop CPU with the embedded 128x128 model, cached in DefaultCacheDir.
+//
+// For a generator without super-resolution every step fits a random 64x64 patch (a quarter of a whole
+// image's cost), so that stage 3 re-runs within the time a slider move can wait.
 func DefaultOptions() Options {
 	o := invert.QuickOptions()
-	o.WSteps, o.PTISteps = 60, 60
+	o.WSteps, o.PTISteps, o.Patch = 60, 60, 64
 	return Options{Invert: o, CacheDir: DefaultCacheDir()}
 }
 
