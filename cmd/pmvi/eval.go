@@ -32,6 +32,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	finalFrom := fs.String("final-from", "tuned", "generator stage 3 starts from: tuned (the paper) or original (the official code)")
 	perturb := fs.Float64("perturb", 0, "turn each input camera this many degrees away from the truth (a pose estimate's error; refine with --refine-camera)")
 	views := fs.Int("views", 1, "input views per head: 1, 2 (adds yaw +0.4) or 3 (and yaw -0.4): multi-view inversion")
+	workspace := fs.String("workspace", "", "keep each case's stages in DIR/case_NNN, so an interrupted case resumes at its last stage and a later run of other methods reuses W+ and PTI (default: none)")
 	flags := addInversionFlags(fs)
 	out := fs.String("out", "", "results directory: one JSON per case, table.md, table.csv, curves.csv (required)")
 	if err := parse(fs, args); err != nil {
@@ -87,7 +88,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--views %d: want 1 to %d", *views, len(benchmark.ExtraViewYaws)+1)
 	}
 	bo := benchmark.Options{Invert: opts, Methods: ms, CurveEvery: *curveEvery, Network: *network, Preset: preset, PerceptualName: perceptual,
-		Perturb: *perturb * math.Pi / 180, Views: *views}
+		Perturb: *perturb * math.Pi / 180, Views: *views, Workspace: *workspace}
 	stdctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	bar := newProgressBar(stderr)
