@@ -28,10 +28,10 @@ import (
 func runEdit(args []string, stdout, stderr io.Writer) error {
 	const summary = "edit an inverted head along an attribute direction: w + alpha*n (InterFaceGAN, paper supp. A.2)"
 	fs := newFlags("edit", summary, stderr)
-	network := fs.String("network", "", "generator the latent belongs to: tiny (the embedded model), an official EG3D .pkl or a pmvi .safetensors (required)")
+	network := fs.String("network", "", "generator the latent belongs to: "+models.Names()+" (embedded), an official EG3D .pkl or a pmvi .safetensors (required)")
 	latent := fs.String("latent", "", "the inverted W+ code: an inversion's latent.npy, shape [1, NumWS, WDim] (required)")
 	generator := fs.String("generator", "", "the tuned generator to render with: an inversion's generator.safetensors (default: --network)")
-	direction := fs.String("direction", "", "an attribute name (--network tiny; found from its training identities, cached in --out) or a direction .npy of shape [1, w_dim] or [w_dim] (InterFaceGAN's boundary files) (required)")
+	direction := fs.String("direction", "", "an attribute name (with an embedded --network; found from its training identities, cached in --out) or a direction .npy of shape [1, w_dim] or [w_dim] (InterFaceGAN's boundary files) (required)")
 	alpha := fs.Float64("alpha", 0, "edit strength: the distance moved along the unit direction n in W")
 	sigma := fs.Bool("sigma", false, "read --alpha in standard deviations of the latents along the direction (directions found by name, or files with pmvi's .json sidecar)")
 	layers := fs.String("layers", "all", "layers of the W+ code to edit: all, or FROM:TO (half-open; either side optional)")
@@ -62,8 +62,8 @@ func runEdit(args []string, stdout, stderr io.Writer) error {
 	}
 	byName := !strings.EqualFold(filepath.Ext(*direction), ".npy")
 	if byName {
-		if *network != models.TinyName {
-			return fmt.Errorf("--direction %s: directions by attribute name need --network %s (its training identities carry ground truth); give a direction .npy for other networks", *direction, models.TinyName)
+		if !models.IsEmbedded(*network) {
+			return fmt.Errorf("--direction %s: directions by attribute name need an embedded --network (%s: their training identities carry ground truth); give a direction .npy for other networks", *direction, models.Names())
 		}
 		if !slices.Contains(heads.AttributeNames(), *direction) {
 			return fmt.Errorf("--direction %s: unknown attribute (known: %s)", *direction, strings.Join(heads.AttributeNames(), ", "))
@@ -117,7 +117,7 @@ func runEdit(args []string, stdout, stderr io.Writer) error {
 	var dir *edit.Direction
 	if byName {
 		var h *edit.Heads
-		if h, err = tinyHeads(&g.Config); err == nil {
+		if h, err = embeddedHeads(*network, &g.Config); err == nil {
 			dir, err = namedDirection(be, g, h, *direction, held, *samples, *out, stdout)
 		}
 	} else {
@@ -165,13 +165,13 @@ func runEdit(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// tinyHeads returns the embedded model's training identities with their learned latents.
-func tinyHeads(cfg *eg3d.Config) (*edit.Heads, error) {
-	latents, err := models.TinyLatents()
+// embeddedHeads returns an embedded model's training identities with their learned latents.
+func embeddedHeads(network string, cfg *eg3d.Config) (*edit.Heads, error) {
+	latents, err := models.LatentsOf(network)
 	if err != nil {
 		return nil, err
 	}
-	info, err := models.TinyInfo()
+	info, err := models.InfoOf(network)
 	if err != nil {
 		return nil, err
 	}

@@ -110,7 +110,7 @@ func TestEditRejectsBadInput(t *testing.T) {
 		{"missing latent", []string{"--network", net, "--latent", filepath.Join(dir, "none.npy"), "--direction", direction}, "none.npy"},
 		{"missing direction", []string{"--network", net, "--latent", latent, "--direction", filepath.Join(dir, "nope.npy")}, "nope.npy"},
 		{"missing network", []string{"--network", filepath.Join(dir, "g.pkl"), "--latent", latent, "--direction", direction}, "g.pkl"},
-		{"name needs tiny", []string{"--network", net, "--latent", latent, "--direction", "smile"}, "--network tiny"},
+		{"name needs tiny", []string{"--network", net, "--latent", latent, "--direction", "smile"}, "an embedded --network"},
 		{"unknown attribute", []string{"--network", "tiny", "--latent", latent, "--direction", "charisma"}, "unknown attribute"},
 		{"sigma unknown", []string{"--network", net, "--latent", latent, "--direction", bare, "--sigma", "--alpha", "1"}, "no known spread"},
 		{"bad layers", []string{"--network", net, "--latent", latent, "--direction", direction, "--layers", "4:2"}, "layers"},
