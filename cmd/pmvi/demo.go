@@ -82,6 +82,8 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	for _, f := range files {
 		fmt.Fprintln(stdout, "  "+f)
 	}
+	fmt.Fprintf(stdout, "the same from the shell: pmvi invert --network %s --image %s --yaw %g --pitch %g --out out/head\n",
+		*network, filepath.Join(*out, "input.png"), *yaw, *pitch)
 	return nil
 }
 
@@ -107,7 +109,12 @@ func (d *demo) write() ([]string, error) {
 		"ours": eg3d.NewRunner(d.res.Generator, be),
 	}
 	at := func(name string, c camera.Camera) (*eg3d.Images, error) { return runners[name].Render(ws, c, d.render) }
-	var files []string
+	// The input itself, so a reader can invert it with pmvi invert and compare.
+	inputPath := filepath.Join(d.out, "input.png")
+	if err := fimage.WritePNG(inputPath, d.input); err != nil {
+		return nil, err
+	}
+	files := []string{inputPath}
 	save := func(name string, rows [][]*fimage.Image, captions [][]string, rowLabels, colLabels []string) error {
 		img, err := (&figures.Grid{Rows: rows, Captions: captions, RowLabels: rowLabels, ColLabels: colLabels, CellHeight: 192}).Draw()
 		if err != nil {

@@ -20,7 +20,7 @@ func TestDemoWritesFigures(t *testing.T) {
 	if code := run([]string{"demo", "--steps", "2", "--out", out}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
-	for _, name := range []string{"demo-stages.png", "demo-pseudo-views.png", "demo-novel-views.png", "demo-orbit.gif"} {
+	for _, name := range []string{"input.png", "demo-stages.png", "demo-pseudo-views.png", "demo-novel-views.png", "demo-orbit.gif"} {
 		if st, err := os.Stat(filepath.Join(out, name)); err != nil || st.Size() < 1000 {
 			t.Errorf("%s: missing or nearly empty (%v)", name, err)
 		}

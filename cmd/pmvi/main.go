@@ -28,8 +28,8 @@ func commands() map[string]command {
 		"align":      {"detect, align and crop a face photo as EG3D's FFHQ data, and estimate its camera", runAlign},
 		"batch":      {"invert every image of a folder or dataset.json, one shard per process (Slurm arrays, Indexed Jobs); resumable", runBatch},
 		"report":     {"merge a batch's results (every shard's) into one table and a contact sheet", runReport},
-		"invert":     {"invert an image: W+ optimization (w) and pivotal tuning (pti)", runInvert},
-		"train-tiny": {"train the embedded tiny generator on the procedural head world (resumable)", runTrainTiny},
+		"invert":     {"invert an image or photo with the paper's whole method (W+, PTI, pseudo views, final optimization); resumable", runInvert},
+		"train-tiny": {"train an embedded generator (--preset tiny or small) on the procedural head world (resumable)", runTrainTiny},
 	}
 }
 
