@@ -249,23 +249,14 @@ wait:
 	}
 }
 
-// readmeSection returns README.md's section under the given "## " heading.
-func readmeSection(t *testing.T, heading string) string {
+// deployReadme returns deploy/README.md, where README's "Whole datasets" paragraph sends readers.
+func deployReadme(t *testing.T) string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "deploy", "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := string(data)
-	i := strings.Index(s, "\n## "+heading+"\n")
-	if i < 0 {
-		t.Fatalf("README.md has no section %q", heading)
-	}
-	s = s[i+1:]
-	if j := strings.Index(s[3:], "\n## "); j >= 0 {
-		s = s[:j+3]
-	}
-	return s
+	return string(data)
 }
 
 // readmeShellLines returns the commands of a README section's sh blocks, comments cut and && chains split.
@@ -292,11 +283,11 @@ func readmeShellLines(section string) [][]string {
 	return out
 }
 
-// readmeBatchCommands returns the README's `pmvi batch` and `pmvi report` commands (without "pmvi") and the
+// readmeBatchCommands returns deploy/README.md's `pmvi batch` and `pmvi report` commands (without "pmvi") and the
 // extra pmvi batch flags of its sbatch commands.
 func readmeBatchCommands(t *testing.T) (batch, report [][]string, sbatchFlags [][]string) {
 	t.Helper()
-	for _, f := range readmeShellLines(readmeSection(t, "Whole datasets")) {
+	for _, f := range readmeShellLines(deployReadme(t)) {
 		switch {
 		case f[0] == "pmvi" && len(f) > 1 && f[1] == "batch":
 			batch = append(batch, f[1:])
@@ -305,13 +296,13 @@ func readmeBatchCommands(t *testing.T) (batch, report [][]string, sbatchFlags []
 		case f[0] == "sbatch":
 			i := slices.Index(f, "deploy/slurm/pmvi-batch.sbatch")
 			if i < 0 {
-				t.Fatalf("README runs sbatch on another script: %v", f)
+				t.Fatalf("deploy/README.md runs sbatch on another script: %v", f)
 			}
 			sbatchFlags = append(sbatchFlags, f[i+1:])
 		}
 	}
 	if len(batch) == 0 || len(report) == 0 || len(sbatchFlags) == 0 {
-		t.Fatalf("README's Whole datasets section lacks pmvi batch, pmvi report or sbatch commands")
+		t.Fatalf("deploy/README.md lacks pmvi batch, pmvi report or sbatch commands")
 	}
 	return batch, report, sbatchFlags
 }
@@ -387,9 +378,9 @@ func k8sContainer(t *testing.T, job map[string]any) (argv []string, env map[stri
 	return argv, env
 }
 
-// The deployment files are what README says and what pmvi accepts: the Slurm script is valid bash whose array
+// The deployment files are what deploy/README.md says and what pmvi accepts: the Slurm script is valid bash whose array
 // matches its shard count, the manifest is a batch/v1 Job in Indexed mode whose --shards is its completions,
-// reading JOB_COMPLETION_INDEX, on a shared volume; every pmvi command in README, the manifest and README's
+// reading JOB_COMPLETION_INDEX, on a shared volume; every pmvi command in deploy/README.md, the manifest and deploy/README.md's
 // sbatch lines parses with pmvi's flags.
 func TestBatchDeployFiles(t *testing.T) {
 	script := filepath.Join("..", "..", "deploy", "slurm", "pmvi-batch.sbatch")
@@ -453,17 +444,17 @@ func TestBatchDeployFiles(t *testing.T) {
 	batch, report, sbatch := readmeBatchCommands(t)
 	for _, args := range batch {
 		if err := parseBatch(args[1:]); err != nil {
-			t.Errorf("README: pmvi %s: %v", strings.Join(args, " "), err)
+			t.Errorf("deploy/README.md: pmvi %s: %v", strings.Join(args, " "), err)
 		}
 	}
 	for _, args := range sbatch {
 		if err := parseBatch(args); err != nil {
-			t.Errorf("README: sbatch ... %s: %v", strings.Join(args, " "), err)
+			t.Errorf("deploy/README.md: sbatch ... %s: %v", strings.Join(args, " "), err)
 		}
 	}
 	for _, args := range report {
 		if _, err := parseReportArgs(args[1:], io.Discard); err != nil {
-			t.Errorf("README: pmvi %s: %v", strings.Join(args, " "), err)
+			t.Errorf("deploy/README.md: pmvi %s: %v", strings.Join(args, " "), err)
 		}
 	}
 }
@@ -590,12 +581,12 @@ func withoutColumns(t *testing.T, csv string, drop ...string) string {
 	return strings.Join(out, "\n")
 }
 
-// Three shards run at once as separate processes, each started the way README and deploy/ start them: shard 0
+// Three shards run at once as separate processes, each started the way deploy/README.md and deploy/ start them: shard 0
 // by the Slurm script (array task 0), shard 1 by the Kubernetes manifest's command (completion index 1) and
-// shard 2 by README's command line. Shard 1 is killed (SIGKILL) after its first image, in the middle of its
+// shard 2 by deploy/README.md's command line. Shard 1 is killed (SIGKILL) after its first image, in the middle of its
 // second, and run again as Kubernetes would. Then: every image was done exactly once, the rerun resumed the
 // interrupted image from its finished stages and left the finished one alone, each image was done by the
-// shard that owns it, and README's pmvi report gives the table of one process over the whole folder.
+// shard that owns it, and deploy/README.md's pmvi report gives the table of one process over the whole folder.
 func TestBatchShardsMatchOneProcess(t *testing.T) {
 	net := microNetwork(t)
 	images := batchDataset(t, net)
@@ -608,7 +599,7 @@ func TestBatchShardsMatchOneProcess(t *testing.T) {
 		return substitute(args, map[string]string{"photos/": images, "results/": out, "ffhqrebalanced512-128.pkl": net, "/4": fmt.Sprintf("/%d", n)})
 	}
 
-	// One process over everything: README's command without its --shard.
+	// One process over everything: deploy/README.md's command without its --shard.
 	one := readme(batch[0], single)
 	if i := slices.Index(one, "--shard"); i >= 0 {
 		one = slices.Delete(one, i, i+2)
@@ -643,7 +634,7 @@ func TestBatchShardsMatchOneProcess(t *testing.T) {
 		k8sEnv = append(k8sEnv, k+"="+substitute([]string{v}, volume)[0])
 	}
 
-	// Shard 2: README's command line as it stands (shard 0 of 4 there), for shard 2 of 3.
+	// Shard 2: deploy/README.md's command line as it stands (shard 0 of 4 there), for shard 2 of 3.
 	readme2 := append(substitute(readme(batch[0], sharded), map[string]string{fmt.Sprintf("0/%d", n): fmt.Sprintf("2/%d", n)}), fast...)
 
 	procs := []*shardProcess{
@@ -732,7 +723,7 @@ wait:
 		}
 	}
 
-	// README's report over both folders: the same table but for who did what and when.
+	// deploy/README.md's report over both folders: the same table but for who did what and when.
 	tables := map[string]string{}
 	for _, out := range []string{single, sharded} {
 		stdout.Reset()
