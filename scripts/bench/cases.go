@@ -194,9 +194,9 @@ func cases() []benchCase {
 		stage invert.Stage
 	}{{"W+", invert.StageW}, {"PTI", invert.StagePTI}, {"stage-3", invert.StageFinal}} {
 		for _, patch := range []int{0, 64} {
-			what := "whole 128x128 image (paper preset)"
+			what := "whole 128x128 image (quick and paper presets)"
 			if patch > 0 {
-				what = fmt.Sprintf("%dx%d patch (quick preset)", patch, patch)
+				what = fmt.Sprintf("%dx%d patch (explorer; notebooks 04, 08, 09)", patch, patch)
 			}
 			cs = append(cs, benchCase{fmt.Sprintf("small/%s step, %s", st.name, what), func(e *env) (result, error) { return e.smallStep(st.stage, patch) }})
 		}
