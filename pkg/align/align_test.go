@@ -46,18 +46,6 @@ func photo(t *testing.T, name string) *fimage.Image {
 	return img
 }
 
-func mirrored(m *fimage.Image) *fimage.Image {
-	o := m.Clone()
-	for c := 0; c < m.C; c++ {
-		for y := 0; y < m.H; y++ {
-			for x := 0; x < m.W; x++ {
-				o.Set(c, y, x, m.At(c, y, m.W-1-x))
-			}
-		}
-	}
-	return o
-}
-
 // Both sample photos align like EG3D's crop: the eyes land where the template's eyes land (the crop is fitted
 // to them), the face is nearly frontal, the template fits the landmarks to a few pixels, and the mirrored
 // photo gives the mirrored yaw.
@@ -94,7 +82,7 @@ func TestPhotos(t *testing.T) {
 			if err := r.Camera.Validate(); err != nil {
 				t.Error(err)
 			}
-			m, err := a.Image(mirrored(img), DefaultOptions())
+			m, err := a.Image(img.Mirrored(), DefaultOptions())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -27,18 +27,6 @@ func TestCosine(t *testing.T) {
 	}
 }
 
-func mirrored(m *fimage.Image) *fimage.Image {
-	o := m.Clone()
-	for c := 0; c < m.C; c++ {
-		for y := 0; y < m.H; y++ {
-			for x := 0; x < m.W; x++ {
-				o.Set(c, y, x, m.At(c, y, m.W-1-x))
-			}
-		}
-	}
-	return o
-}
-
 // Identity similarity as Table 1 measures it: a photo and its mirror are the same person (a rendered novel
 // view of a good inversion should score like this), the two sample photos are different people.
 func TestIdentitySimilarity(t *testing.T) {
@@ -66,8 +54,8 @@ func TestIdentitySimilarity(t *testing.T) {
 		a, b   *fimage.Image
 		lo, hi float64
 	}{
-		{"hopper vs mirror", hopper, mirrored(hopper), 0.8, 1},
-		{"astronaut vs mirror", astro, mirrored(astro), 0.8, 1},
+		{"hopper vs mirror", hopper, hopper.Mirrored(), 0.8, 1},
+		{"astronaut vs mirror", astro, astro.Mirrored(), 0.8, 1},
 		{"hopper vs half-size hopper", hopper, hopper.Resize(256, 256), 0.8, 1},
 		{"hopper vs astronaut", hopper, astro, -1, 0.4},
 	} {

@@ -47,6 +47,21 @@ func (m *Image) Clone() *Image {
 	return &Image{C: m.C, H: m.H, W: m.W, Pix: append([]float32(nil), m.Pix...)}
 }
 
+// Mirrored returns m flipped left to right (a face's mirror image: the same person, yaw and roll negated).
+func (m *Image) Mirrored() *Image {
+	o := &Image{C: m.C, H: m.H, W: m.W, Pix: make([]float32, len(m.Pix))}
+	for c := 0; c < m.C; c++ {
+		for y := 0; y < m.H; y++ {
+			row := m.Pix[(c*m.H+y)*m.W : (c*m.H+y+1)*m.W]
+			out := o.Pix[(c*m.H+y)*m.W : (c*m.H+y+1)*m.W]
+			for x := range row {
+				out[m.W-1-x] = row[x]
+			}
+		}
+	}
+	return o
+}
+
 // Channels returns a new image holding channels [from, to) of m.
 func (m *Image) Channels(from, to int) *Image {
 	return &Image{C: to - from, H: m.H, W: m.W, Pix: append([]float32(nil), m.Pix[from*m.H*m.W:to*m.H*m.W]...)}

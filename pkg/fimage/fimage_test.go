@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -122,5 +123,21 @@ func TestQuantize8IsAPNGRoundTrip(t *testing.T) {
 		if q.Pix[i] != back.Pix[i] {
 			t.Fatalf("value %d: Quantize8 %v, PNG round trip %v (from %v)", i, q.Pix[i], back.Pix[i], m.Pix[i])
 		}
+	}
+}
+
+// Mirrored flips every channel left to right, and twice is the identity.
+func TestMirrored(t *testing.T) {
+	m := New(2, 2, 3)
+	copy(m.Pix, []float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})
+	got := m.Mirrored()
+	want := []float32{3, 2, 1, 6, 5, 4, 9, 8, 7, 12, 11, 10}
+	for i := range want {
+		if got.Pix[i] != want[i] {
+			t.Fatalf("Mirrored = %v, want %v", got.Pix, want)
+		}
+	}
+	if back := got.Mirrored(); !slices.Equal(back.Pix, m.Pix) {
+		t.Errorf("mirrored twice = %v, want %v", back.Pix, m.Pix)
 	}
 }

@@ -11,8 +11,8 @@ import (
 	"github.com/pmvi/pmvi/pkg/backend"
 	"github.com/pmvi/pmvi/pkg/camera"
 	"github.com/pmvi/pmvi/pkg/eg3d"
-	"github.com/pmvi/pmvi/pkg/lpips"
 	"github.com/pmvi/pmvi/pkg/fimage"
+	"github.com/pmvi/pmvi/pkg/lpips"
 	"github.com/pmvi/pmvi/pkg/metrics"
 )
 

@@ -112,18 +112,6 @@ func landmarks(t *testing.T, img *fimage.Image) faces.Landmarks {
 	return s.Predict(g, s.MeanBox(l[:]))
 }
 
-func mirror(m *fimage.Image) *fimage.Image {
-	o := m.Clone()
-	for c := 0; c < m.C; c++ {
-		for y := 0; y < m.H; y++ {
-			for x := 0; x < m.W; x++ {
-				o.Set(c, y, x, m.At(c, y, m.W-1-x))
-			}
-		}
-	}
-	return o
-}
-
 // A face and its mirror image are the same person; the two sample photos are not. The pose network sees
 // mirrored yaw and roll on the mirror image.
 func TestEmbedAndPose(t *testing.T) {
@@ -135,7 +123,7 @@ func TestEmbedAndPose(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, im := range []*fimage.Image{img, mirror(img)} {
+		for _, im := range []*fimage.Image{img, img.Mirrored()} {
 			l := landmarks(t, im)
 			v, err := e.Embed(AlignArcFace(im, &l))
 			if err != nil {
