@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -39,5 +42,47 @@ func TestEvalRejectsBadInput(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want exit %d mentioning %q", code, msg, tt.code, tt.want)
 			}
 		})
+	}
+}
+
+// A results directory remembers its settings (eval.json): rerunning into it with others would skip its
+// finished cases and tabulate them as the new run's, so it is refused, as is a directory of cases that
+// carry no record of theirs; the same settings go on where the directory stopped.
+func TestEvalRefusesMixedSettings(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs a one-step case")
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "bench")
+	args := []string{"eval", "--network", "tiny", "--cases", "1", "--methods", "w", "--steps", "1", "--out", out}
+	var stdout, stderr bytes.Buffer
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("first run: exit %d: %s", code, stderr.String())
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := run(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("same settings again: exit %d: %s", code, stderr.String())
+	}
+	stderr.Reset()
+	other := append(slices.Clone(args[:len(args)-4]), "--steps", "2", "--out", out)
+	if code := run(other, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "other settings") || !strings.Contains(stderr.String(), `"steps":"2,2,2"`) {
+		t.Errorf("other steps into the same directory: exit %d, stderr %q; want a refusal naming both settings", code, stderr.String())
+	}
+	// Cases from before eval.json existed.
+	old := filepath.Join(dir, "old")
+	if err := os.MkdirAll(old, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(out, "case_000.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(old, "case_000.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stderr.Reset()
+	if code := run(append(slices.Clone(args[:len(args)-1]), old), &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "settings are unknown") {
+		t.Errorf("cases without eval.json: exit %d, stderr %q; want a refusal", code, stderr.String())
 	}
 }
