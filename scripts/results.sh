@@ -14,8 +14,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-mkdir -p out
-go build -o out/pmvi-results ./cmd/pmvi
 P=out/pmvi-results
 WS=out/results-ws
 
@@ -48,19 +46,15 @@ step_views() { # notebook 09: one, two and three input views of a head, PTI and 
 	done
 }
 
+all=(pti-long benchmark densityreg camera views)
 steps=("$@")
-[[ ${#steps[@]} -gt 0 ]] || steps=(pti-long benchmark densityreg camera views)
+[[ ${#steps[@]} -gt 0 ]] || steps=("${all[@]}")
 for s in "${steps[@]}"; do
-	case $s in
-	pti-long) step_pti_long ;;
-	benchmark) step_benchmark ;;
-	densityreg) step_densityreg ;;
-	camera) step_camera ;;
-	views) step_views ;;
-	*)
-		echo "scripts/results.sh: no step $s (pti-long, benchmark, densityreg, camera, views)" >&2
-		exit 2
-		;;
-	esac
+	[[ " ${all[*]} " == *" $s "* ]] || { echo "scripts/results.sh: no step $s (${all[*]})" >&2; exit 2; }
+done
+mkdir -p out
+go build -o "$P" ./cmd/pmvi
+for s in "${steps[@]}"; do
+	"step_${s//-/_}"
 done
 echo "results/ is up to date; notebooks 02, 05 and 09 read it (re-execute them to refresh their outputs)"
