@@ -16,7 +16,9 @@ import (
 	"github.com/pmvi/pmvi/models"
 	"github.com/pmvi/pmvi/pkg/backend"
 	"github.com/pmvi/pmvi/pkg/checkpoint/safetensors"
+	"github.com/pmvi/pmvi/pkg/figures"
 	"github.com/pmvi/pmvi/pkg/train"
+	"gonum.org/v1/plot/vg"
 )
 
 func runTrainTiny(args []string, stdout, stderr io.Writer) error {
@@ -105,7 +107,35 @@ func runTrainTiny(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s and %s\n", *out, side)
+	if plot, err := writeCurvePlot(o.Dir); err != nil {
+		return err
+	} else if plot != "" {
+		fmt.Fprintf(stdout, "wrote %s\n", plot)
+	}
 	return nil
+}
+
+// writeCurvePlot draws the run's learning curve (dir/curve.csv) as dir/curve.png, held-out-camera PSNR
+// against steps, and returns its path ("" when the run has no curve yet).
+func writeCurvePlot(dir string) (string, error) {
+	curve, err := train.ReadCurve(dir)
+	if err != nil || len(curve) == 0 {
+		return "", err
+	}
+	psnr := figures.Series{Name: "training identities at held-out cameras (dB)"}
+	for _, p := range curve {
+		psnr.X, psnr.Y = append(psnr.X, float64(p.Step)), append(psnr.Y, p.PSNR)
+	}
+	p, err := figures.LinePlot("Learning curve: re-rendering PSNR against the head world", "step", "PSNR (dB)", psnr)
+	if err != nil {
+		return "", err
+	}
+	img, err := figures.PlotImage(p, 6*vg.Inch, 3.5*vg.Inch, 110)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "curve.png")
+	return path, figures.WritePNG(path, img)
 }
 
 // withoutPaths drops the flags that name this machine's folders (--dir, --out) from a command line, so the
