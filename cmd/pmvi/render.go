@@ -20,7 +20,7 @@ import (
 func runRender(args []string, stdout, stderr io.Writer) error {
 	const summary = "render a view of a generator for a seed or latent at a camera"
 	fs := newFlags("render", summary, stderr)
-	network := fs.String("network", "", "generator: tiny (the embedded model), an official EG3D .pkl or a pmvi .safetensors checkpoint (required)")
+	network := fs.String("network", models.DefaultName, "generator: "+models.Names()+" (embedded), an official EG3D .pkl or a pmvi .safetensors checkpoint")
 	seed := fs.Int64("seed", -1, "latent z = numpy RandomState(seed).randn(1, z_dim), as EG3D's scripts draw it")
 	zFile := fs.String("z", "", "latent z from a .npy file of z_dim float32 values (instead of --seed)")
 	yaw := fs.Float64("yaw", 0, "camera yaw offset from the frontal view, radians")
@@ -35,8 +35,8 @@ func runRender(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *network == "" || *out == "" {
-		fmt.Fprintln(fs.Output(), "pmvi render: --network and --out are required (-h for help)")
+	if *out == "" {
+		fmt.Fprintln(fs.Output(), "pmvi render: --out is required (-h for help)")
 		return errUsage
 	}
 	if (*seed >= 0) == (*zFile != "") {

@@ -80,7 +80,7 @@ func TestRenderRejectsBadInput(t *testing.T) {
 		code int
 		want string
 	}{
-		{"no network", []string{"--seed", "1", "--out", dir}, 2, "required"},
+		{"no out", []string{"--seed", "1"}, 2, "required"},
 		{"seed and z", []string{"--network", net, "--seed", "1", "--z", badZ, "--out", dir}, 1, "exactly one"},
 		{"wrong z size", []string{"--network", net, "--z", badZ, "--out", dir}, 1, "z_dim is 16"},
 		{"missing network", []string{"--network", filepath.Join(dir, "none.pkl"), "--seed", "1", "--out", dir}, 1, "none.pkl"},
