@@ -21,11 +21,9 @@ import (
 
 	"github.com/pmvi/pmvi/kernelext"
 	"github.com/pmvi/pmvi/models"
-	"github.com/pmvi/pmvi/pkg/backend"
 	"github.com/pmvi/pmvi/pkg/blend"
 	"github.com/pmvi/pmvi/pkg/camera"
 	"github.com/pmvi/pmvi/pkg/explore"
-	"github.com/pmvi/pmvi/pkg/heads"
 	"github.com/pmvi/pmvi/pkg/invert"
 )
 
@@ -73,29 +71,10 @@ const (
 	stage3Timeout = 6 * time.Minute
 )
 
-// openExplorer opens the explorer the notebook's openExplorer opens. Keep the two in step: the test's first
-// check (the page's default view equals this one's) fails when they are not.
-func openExplorer(ctx context.Context, t *testing.T) (*explore.Explorer, error) {
-	g, err := models.Tiny()
-	if err != nil {
-		return nil, err
-	}
-	info, err := models.TinyInfo()
-	if err != nil {
-		return nil, err
-	}
-	seed := info.TestIdentities[0]
-	be, err := backend.New()
-	if err != nil {
-		return nil, err
-	}
-	scene := heads.Scene{Identity: heads.NewIdentity(seed), Background: heads.Plain(1, 1, 1)}
-	in := explore.Head(scene, camera.At(0.25, -0.05), g.Config.ImageResolution)
-	opts := explore.DefaultOptions()
-	if n, ok := kernelext.StepsOverride(); ok { // the notebook caps its stages the same way
-		opts.Invert = opts.Invert.WithSteps(n)
-	}
-	return explore.New(ctx, be, g, in, opts, logSteps(t))
+// openExplorer opens the explorer notebook 07 opens: kernelext.OpenExplorer on the default network's first
+// held-out head at the notebook's view (the test's first check fails when the two differ).
+func openExplorer(t *testing.T) (*explore.Explorer, error) {
+	return kernelext.OpenExplorer(models.DefaultName, 0, camera.At(0.25, -0.05), logSteps(t))
 }
 
 // logSteps logs every 20th step of a stage, and its last.
@@ -133,7 +112,7 @@ func TestExplorerInBrowser(t *testing.T) {
 	defer func() { t.Logf("timeline:\n%s", strings.Join(tl.lines, "\n")) }()
 
 	// The explorer in this process: the reference for every check, and it fills the cache the notebook reads.
-	ex, err := openExplorer(ctx, t)
+	ex, err := openExplorer(t)
 	if err != nil {
 		t.Fatal(err)
 	}
