@@ -28,6 +28,3 @@ func TinyInfo() (Info, error) { return InfoOf(TinyName) }
 
 // TinyLatents returns the learned w of the tiny model's training identities (see LatentsOf).
 func TinyLatents() ([]float32, error) { return LatentsOf(TinyName) }
-
-// DefaultName is the embedded model commands use when no --network is given.
-const DefaultName = TinyName

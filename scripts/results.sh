@@ -10,7 +10,7 @@
 # Sizes (two cores, whole 128x128 images a step: W+ 1.5 s, PTI 1.8 s, stage 3 3.2 s a step): pti-long about
 # 35 minutes a head, benchmark 35, densityreg 12 more on heads the benchmark did; camera and views fit 64x64
 # patches (4x cheaper steps), a few minutes a run. A results directory refuses other settings (its eval.json):
-# delete it to redo it with new ones.
+# delete it to redo it with new ones; one made before eval.json existed is replaced.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +21,10 @@ eval_into() { # eval_into NAME WORKSPACE FLAGS...: pmvi eval into results/NAME
 	local name=$1 ws=$2
 	shift 2
 	echo "== results/$name: pmvi eval $*"
+	if [[ -d results/$name && ! -e results/$name/eval.json ]]; then
+		echo "results/$name was made by an older pmvi (no eval.json, settings unknown): replacing it"
+		rm -rf "results/$name"
+	fi
 	"$P" eval --workspace "$WS/$ws" --out "results/$name" "$@"
 }
 
