@@ -140,15 +140,13 @@ func TestInvertsHeldOutIdentities(t *testing.T) {
 	}
 	long := os.Getenv("PMVI_LONG") != ""
 	type preset struct {
-		name  string
-		opts  invert.Options
-		bar   func(i int) float64
-		heads func(i int) int
+		name string
+		opts invert.Options
+		bar  func(i int) float64
 	}
-	presets := []preset{{"quick", invert.QuickOptions(), func(i int) float64 { return shipped[i].wQuick },
-		func(i int) int { return map[bool]int{false: shipped[i].quickHeads, true: 2}[long] }}}
+	presets := []preset{{"quick", invert.QuickOptions(), func(i int) float64 { return shipped[i].wQuick }}}
 	if long {
-		presets = append(presets, preset{"paper", invert.PaperOptions(), func(i int) float64 { return shipped[i].wPaper }, func(int) int { return 2 }})
+		presets = append(presets, preset{"paper", invert.PaperOptions(), func(i int) float64 { return shipped[i].wPaper }})
 	}
 	be := backend.MustNew()
 	for i, m := range shipped {
@@ -156,7 +154,10 @@ func TestInvertsHeldOutIdentities(t *testing.T) {
 			t.Run(m.name+"/"+preset.name, func(t *testing.T) {
 				g, info := load(t, m.name)
 				opts := preset.opts
-				poses := []camera.Pose{{Yaw: 0.2, Pitch: -0.05}, {Yaw: -0.3, Pitch: 0.1}}[:preset.heads(i)]
+				poses := []camera.Pose{{Yaw: 0.2, Pitch: -0.05}, {Yaw: -0.3, Pitch: 0.1}}
+				if !long {
+					poses = poses[:m.quickHeads]
+				}
 				for k, pose := range poses {
 					scene := heads.Scene{Identity: heads.NewIdentity(info.TestIdentities[k]), Background: heads.Plain(1, 1, 1)}
 					cam := pose.Camera()

@@ -62,8 +62,9 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	scene := heads.Scene{Identity: heads.NewIdentity(info.TestIdentities[*index]), Background: heads.Plain(1, 1, 1)}
 	cam := camera.At(*yaw, *pitch)
 	input := heads.Render(scene, cam, cfg.ImageResolution).RGB.Quantize8()
+	patches := opts.Patch > 0 && cfg.SR.Module == eg3d.SRNone // what invert.Inversion fits
 	fitting := "whole images"
-	if opts.Patch > 0 && cfg.SR.Module == eg3d.SRNone {
+	if patches {
 		fitting = fmt.Sprintf("%dx%d patches", opts.Patch, opts.Patch)
 	}
 	fmt.Fprintf(stdout, "inverting held-out head %d (seed %d) seen from yaw %.2f, pitch %.2f with the embedded %s model (%dx%d), preset %s, fitting %s a step\n",
@@ -101,7 +102,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if flags.seed != 0 {
 		same += fmt.Sprintf(" --seed %d", flags.seed)
 	}
-	if fitting != "whole images" {
+	if patches {
 		same += fmt.Sprintf(" --patch %d", opts.Patch)
 	}
 	fmt.Fprintf(stdout, "the same from the shell: %s --out out/head\n", same)

@@ -198,7 +198,7 @@ func recordEvalSettings(out string, s evalSettings) error {
 	case !os.IsNotExist(err):
 		return err
 	}
-	if len(globCases(out)) > 0 {
+	if cases, _ := filepath.Glob(filepath.Join(out, "case_*.json")); len(cases) > 0 {
 		return fmt.Errorf("%s holds cases without %s (made by an older pmvi): their settings are unknown; use another --out, or delete them", out, evalSettingsFile)
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
@@ -208,10 +208,4 @@ func recordEvalSettings(out string, s evalSettings) error {
 		return err
 	}
 	return atomicfile.WriteBytes(p, data)
-}
-
-// globCases lists out's case files.
-func globCases(out string) []string {
-	m, _ := filepath.Glob(filepath.Join(out, "case_*.json"))
-	return m
 }
