@@ -10,12 +10,13 @@
 # Sizes (two cores, whole 128x128 images a step: W+ 1.5 s, PTI 1.8 s, stage 3 3.2 s a step): pti-long about
 # 35 minutes a head, benchmark 35, densityreg 12 more on heads the benchmark did; camera and views fit 64x64
 # patches (4x cheaper steps), a few minutes a run. A results directory refuses other settings (its eval.json):
-# delete it to redo it with new ones; one made before eval.json existed is replaced.
+# delete it to redo it with new ones; one made before eval.json existed is replaced. PMVI_RESULTS_WS moves the stage
+# cache (default out/results-ws) to a disk that outlives the checkout, so a half-done head survives a fresh clone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 P=out/pmvi-results
-WS=out/results-ws
+WS=${PMVI_RESULTS_WS:-out/results-ws}
 
 eval_into() { # eval_into NAME WORKSPACE FLAGS...: pmvi eval into results/NAME
 	local name=$1 ws=$2
