@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/pmvi/pmvi/internal/atomicfile"
 	"github.com/pmvi/pmvi/models"
 	"github.com/pmvi/pmvi/pkg/backend"
 	"github.com/pmvi/pmvi/pkg/benchmark"
@@ -91,11 +89,11 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	}
 	bo := benchmark.Options{Invert: opts, Methods: ms, CurveEvery: *curveEvery, Network: *network, Preset: preset, PerceptualName: perceptual,
 		Perturb: *perturb * math.Pi / 180, Views: *views, Workspace: *workspace}
-	settings := evalSettings{Network: *network, Methods: *methods, Variant: *variant, Preset: preset,
+	settings := benchmark.Settings{Network: *network, Methods: *methods, Variant: *variant, Preset: preset,
 		Steps: fmt.Sprintf("%d,%d,%d", opts.WSteps, opts.PTISteps, opts.FinalSteps),
 		Patch: opts.Patch, Seed: opts.Seed, Perceptual: perceptual, CurveEvery: *curveEvery, FinalFrom: *finalFrom,
 		Perturb: *perturb, Views: *views, RefineCamera: flags.refine}
-	if err := recordEvalSettings(*out, settings); err != nil {
+	if err := benchmark.RecordSettings(*out, settings); err != nil {
 		return err
 	}
 	stdctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -128,7 +126,8 @@ func writeTables(dir string, ms []benchmark.Method, stdout io.Writer) error {
 		return err
 	}
 	t := benchmark.Summarize(results, ms)
-	if err := os.WriteFile(filepath.Join(dir, "table.md"), []byte(t.Markdown()), 0o644); err != nil {
+	md := "_" + benchmark.Describe(dir) + "_\n\n" + t.Markdown()
+	if err := os.WriteFile(filepath.Join(dir, "table.md"), []byte(md), 0o644); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "table.csv"), []byte(t.CSV()), 0o644); err != nil {
@@ -156,56 +155,4 @@ func writeTables(dir string, ms []benchmark.Method, stdout io.Writer) error {
 	fmt.Fprint(stdout, t.Markdown())
 	fmt.Fprintf(stdout, "wrote table.md, table.csv, curves.csv in %s\n", dir)
 	return nil
-}
-
-// evalSettings is eval.json: what a results directory's cases were run with. A rerun (or another shard) with
-// other settings is refused, since it would skip the finished cases and tabulate them as its own.
-type evalSettings struct {
-	Network      string  `json:"network"`
-	Methods      string  `json:"methods"`
-	Variant      string  `json:"variant"`
-	Preset       string  `json:"preset"`
-	Steps        string  `json:"steps"`
-	Patch        int     `json:"patch"`
-	Seed         int64   `json:"seed"`
-	Perceptual   string  `json:"perceptual"`
-	CurveEvery   int     `json:"curve_every"`
-	FinalFrom    string  `json:"final_from"`
-	Perturb      float64 `json:"perturb_deg"`
-	Views        int     `json:"views"`
-	RefineCamera string  `json:"refine_camera"`
-}
-
-const evalSettingsFile = "eval.json"
-
-// recordEvalSettings writes s to out/eval.json, refusing a directory whose cases were made with other
-// settings (or whose cases carry no record of theirs).
-func recordEvalSettings(out string, s evalSettings) error {
-	p := filepath.Join(out, evalSettingsFile)
-	data, err := os.ReadFile(p)
-	switch {
-	case err == nil:
-		var old evalSettings
-		if err := json.Unmarshal(data, &old); err != nil {
-			return fmt.Errorf("%s: %w", p, err)
-		}
-		if old != s {
-			a, _ := json.Marshal(old)
-			b, _ := json.Marshal(s)
-			return fmt.Errorf("%s records other settings than this run's, and its finished cases would be tabulated as this run's:\n  there: %s\n  here:  %s\nuse another --out, or delete the directory to start over", p, a, b)
-		}
-		return nil
-	case !os.IsNotExist(err):
-		return err
-	}
-	if cases, _ := filepath.Glob(filepath.Join(out, "case_*.json")); len(cases) > 0 {
-		return fmt.Errorf("%s holds cases without %s (made by an older pmvi): their settings are unknown; use another --out, or delete them", out, evalSettingsFile)
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return err
-	}
-	if data, err = json.MarshalIndent(s, "", " "); err != nil {
-		return err
-	}
-	return atomicfile.WriteBytes(p, data)
 }

@@ -56,6 +56,9 @@ func TestRunCaseAndSummarize(t *testing.T) {
 	if !strings.Contains(md, "| ours |") || !strings.Contains(md, "**") || strings.Count(table.CSV(), "\n") != 8 {
 		t.Errorf("table:\n%s\n%s", md, table.CSV())
 	}
+	if want := results[0].Seconds + results[1].Seconds; want <= 0 || table.Seconds != want || !strings.Contains(md, "Wall time "+duration(want)+" in all") {
+		t.Errorf("wall time %v s, cases took %v s; table:\n%s", table.Seconds, want, md)
+	}
 	// The paired difference from the baseline (PTI-long) is the mean of the per-case differences.
 	want := 0.0
 	for _, r := range results {
@@ -84,6 +87,17 @@ func TestRunCaseAndSummarize(t *testing.T) {
 		t.Error("a plot of a method without curves")
 	}
 	t.Log("\n" + md)
+}
+
+func TestDuration(t *testing.T) {
+	for _, tc := range []struct {
+		sec  float64
+		want string
+	}{{0, "0m00s"}, {59.6, "1m00s"}, {754, "12m34s"}, {3725, "1h02m"}, {6.5 * 3600, "6h30m"}} {
+		if got := duration(tc.sec); got != tc.want {
+			t.Errorf("duration(%v) = %q, want %q", tc.sec, got, tc.want)
+		}
+	}
 }
 
 func TestStat(t *testing.T) {

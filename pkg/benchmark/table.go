@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -97,11 +98,16 @@ type Table struct {
 	// and interval of its per-case difference from the baseline, per column: with few cases, methods whose
 	// intervals overlap can still differ consistently on every case, which only paired differences show.
 	Paired map[Method][]Stat
+	// Seconds is the cases' total wall time (each case records its own; 0 when none did).
+	Seconds float64
 }
 
 // Summarize builds the table of results, methods in the order given.
 func Summarize(results []*CaseResult, methods []Method) Table {
 	t := Table{Methods: methods, Cases: len(results), Stats: map[Method][]Stat{}}
+	for _, r := range results {
+		t.Seconds += r.Seconds
+	}
 	for _, m := range methods {
 		for _, c := range columns {
 			var xs []float64
@@ -168,6 +174,9 @@ func (t Table) Markdown() string {
 		fmt.Fprintf(&b, "\nOnly %d cases: ± is the 95%% interval of the mean (Student's t), wide with so few heads; read it as a first look, not a result.\n", t.Cases)
 	default:
 		fmt.Fprintf(&b, "\n%d cases; ± is the 95%% interval of the mean (Student's t).\n", t.Cases)
+	}
+	if t.Seconds > 0 {
+		fmt.Fprintf(&b, "Wall time %s in all, %s a case.\n", duration(t.Seconds), duration(t.Seconds/float64(t.Cases)))
 	}
 	if len(t.Paired) > 0 {
 		base := t.baseline()
@@ -280,4 +289,13 @@ func PoseErrors(results []*CaseResult, m Method) (given, refined Stat) {
 		}
 	}
 	return stat(g), stat(r)
+}
+
+// duration formats seconds as hours and minutes, or minutes and seconds under an hour.
+func duration(sec float64) string {
+	d := time.Duration(sec * float64(time.Second)).Round(time.Second)
+	if d >= time.Hour {
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
 }
