@@ -79,3 +79,42 @@ func TradeoffPlot(title string, results []*CaseResult, methods []Method) (*plot.
 	}
 	return figures.LinePlot(title, "optimization steps from the start (W+, PTI, then each method)", "PSNR (dB)", series...)
 }
+
+// Overfit reads a curve as the paper's supp. Fig. 2 reads PTI's: the input view's rise from the end of W+ to the
+// end of the run, and how far the novel views (against the truth) ended below their best.
+type Overfit struct {
+	W    Point // the last point of W+ (where PTI starts)
+	Peak Point // the point with the best novel views
+	Last Point // the run's last point
+}
+
+// OverfitOf finds the points of curve that Overfit reads; the curve must sample W+.
+func OverfitOf(curve []Point) (Overfit, error) {
+	var o Overfit
+	seenW := false
+	for k, p := range curve {
+		if p.Stage == invert.StageW {
+			o.W, seenW = p, true
+		}
+		if k == 0 || p.NovelPSNR > o.Peak.NovelPSNR {
+			o.Peak = p
+		}
+	}
+	if !seenW {
+		return o, fmt.Errorf("benchmark: the curve has no W+ point (run pmvi eval with --curve-every smaller than the W+ steps)")
+	}
+	o.Last = curve[len(curve)-1]
+	return o, nil
+}
+
+// InputRise is how far the input view's PSNR rose after W+ (dB).
+func (o Overfit) InputRise() float64 { return o.Last.InputPSNR - o.W.InputPSNR }
+
+// NovelFall is how far the novel views' PSNR ended below its best (dB, >= 0).
+func (o Overfit) NovelFall() float64 { return o.Peak.NovelPSNR - o.Last.NovelPSNR }
+
+// String says both in a line.
+func (o Overfit) String() string {
+	return fmt.Sprintf("input view %.2f dB after W+ -> %.2f dB after %d more steps (%+.2f); novel views peak %.2f dB at step %d, end %.2f dB (%+.2f)",
+		o.W.InputPSNR, o.Last.InputPSNR, o.Last.Step-o.W.Step, o.InputRise(), o.Peak.NovelPSNR, o.Peak.Step, o.Last.NovelPSNR, -o.NovelFall())
+}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -254,27 +253,13 @@ func (t Table) CSV() string {
 	return b.String()
 }
 
-// MeanCurve averages a method's curves over cases, step by step (steps all cases share).
+// MeanCurve averages a method's curves over cases, step by step (steps all cases share; a case's NaN is left
+// out of its step's mean).
 func MeanCurve(results []*CaseResult, m Method) []Point {
-	sum := map[int]*[4]float64{}
-	for _, r := range results {
-		for _, p := range r.Curves[m] {
-			s := sum[p.Step]
-			if s == nil {
-				s = &[4]float64{}
-				sum[p.Step] = s
-			}
-			s[0] += p.InputPSNR
-			s[1] += p.NovelPSNR
-			s[2] += p.DepthMAE
-			s[3]++
-		}
-	}
 	var out []Point
-	for step, s := range sum {
-		out = append(out, Point{Step: step, InputPSNR: s[0] / s[3], NovelPSNR: s[1] / s[3], DepthMAE: s[2] / s[3]})
+	for _, c := range CurveStats(results, m) {
+		out = append(out, Point{Stage: c.Stage, Step: c.Step, InputPSNR: c.Input.Mean, NovelPSNR: c.Novel.Mean, DepthMAE: c.Depth.Mean})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Step < out[j].Step })
 	return out
 }
 
