@@ -35,12 +35,19 @@ func TestRunCaseAndSummarize(t *testing.T) {
 		if len(r.Scores) != 4 || len(r.Curves[Ours]) != 6 || len(r.Curves[PTI]) != 4 || len(r.Curves[PTILong]) != 6 {
 			t.Fatalf("case %d: %d scores, curves %d/%d/%d points", i, len(r.Scores), len(r.Curves[Ours]), len(r.Curves[PTI]), len(r.Curves[PTILong]))
 		}
-		if last := r.Curves[Ours][5]; last.Step != 18 || last.Stage != "final" || last.NovelPSNR != r.Scores[Ours].NovelPSNR {
+		if last := r.Curves[Ours][5]; last.Step != 18 || last.Stage != "final" || last.NovelPSNR != r.Scores[Ours].NovelPSNR || len(last.ViewPSNR) != len(c.Views) {
 			t.Errorf("case %d: ours' curve ends at %+v, want step 18 of stage final scoring what the table scores (%.4f)", i, last, r.Scores[Ours].NovelPSNR)
 		}
 		for m, sc := range r.Scores {
 			if math.IsNaN(sc.NovelPSNR) || sc.InputDepthMAE <= 0 {
 				t.Errorf("case %d %s: scores %+v", i, m, sc)
+			}
+			mean := 0.0
+			for _, p := range sc.ViewPSNR {
+				mean += p / float64(len(sc.ViewPSNR))
+			}
+			if len(sc.ViewPSNR) != len(c.Views) || math.Abs(mean-sc.NovelPSNR) > 1e-9 {
+				t.Errorf("case %d %s: per-view PSNR %v, mean %v, want %d views averaging %v", i, m, sc.ViewPSNR, mean, len(c.Views), sc.NovelPSNR)
 			}
 		}
 		if err := Save(dir, r); err != nil {

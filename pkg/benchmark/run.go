@@ -55,6 +55,8 @@ type Point struct {
 	InputPSNR float64      `json:"input_psnr"`
 	NovelPSNR float64      `json:"novel_psnr"`
 	DepthMAE  float64      `json:"novel_depth_mae"`
+	// ViewPSNR is the PSNR at each evaluation camera (Scores.ViewPSNR).
+	ViewPSNR []float64 `json:"view_psnr,omitempty"`
 }
 
 // CaseResult is everything measured on one case.
@@ -213,7 +215,8 @@ func (r *curveRecorder) step(s invert.Step) error {
 			r.err = err
 			return err
 		}
-		r.points[s.Stage] = append(r.points[s.Stage], Point{s.Stage, r.offset(s.Stage) + s.Step, sc.InputPSNR, sc.NovelPSNR, sc.NovelDepthMAE})
+		r.points[s.Stage] = append(r.points[s.Stage], Point{Stage: s.Stage, Step: r.offset(s.Stage) + s.Step,
+			InputPSNR: sc.InputPSNR, NovelPSNR: sc.NovelPSNR, DepthMAE: sc.NovelDepthMAE, ViewPSNR: sc.ViewPSNR})
 	}
 	if r.next != nil {
 		return r.next(s)

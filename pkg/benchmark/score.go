@@ -15,6 +15,9 @@ type Scores struct {
 	InputPSNR, InputSSIM float64
 	// NovelPSNR and NovelSSIM compare renders at the evaluation cameras with the true views (means).
 	NovelPSNR, NovelSSIM float64
+	// ViewPSNR is the PSNR at each evaluation camera, in the case's order (NovelPSNR is their mean): an
+	// evaluation camera near the input camera gains from PTI's fit of the input while the far ones lose.
+	ViewPSNR []float64 `json:"view_psnr,omitempty"`
 	// InputDepthMAE and NovelDepthMAE are mean absolute depth errors in world units on the true surface.
 	InputDepthMAE, NovelDepthMAE float64
 	// Consistency is the geometry-based agreement of novel views with the input through the method's own
@@ -75,6 +78,7 @@ func Score(r *eg3d.Runner, ws *tensors.Tensor, c *Case, opts eg3d.RenderOptions)
 			truth = math.NaN()
 		}
 		s.NovelPSNR += p / n
+		s.ViewPSNR = append(s.ViewPSNR, p)
 		s.NovelSSIM += q / n
 		s.NovelDepthMAE += d / n
 		s.Consistency += cons / n
