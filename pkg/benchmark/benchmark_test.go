@@ -80,6 +80,9 @@ func TestRunCaseAndSummarize(t *testing.T) {
 	if one := Summarize(results[:1], o.Methods).Markdown(); strings.Contains(one, "±") || !strings.Contains(one, "1 case: no interval") {
 		t.Errorf("one case shown with an interval:\n%s", one)
 	}
+	if alone := Summarize(results, []Method{PTI}).Markdown(); strings.Contains(alone, "**") {
+		t.Errorf("one method's table marks a best:\n%s", alone)
+	}
 	if curve := MeanCurve(results, Ours); len(curve) != 6 || curve[0].Step != 3 || curve[0].Stage != invert.StageW || curve[5].Stage != "final" {
 		t.Errorf("mean curve %+v", curve)
 	}

@@ -158,7 +158,7 @@ func (t Table) Markdown() string {
 		fmt.Fprintf(&b, "| %s |", m)
 		for j, c := range columns {
 			cell := c.cell(t.Stats[m][j])
-			if t.best(j, c.higher) == m {
+			if len(t.Methods) > 1 && t.best(j, c.higher) == m { // bold marks the best of several
 				cell = "**" + cell + "**"
 			}
 			fmt.Fprintf(&b, " %s |", cell)
