@@ -2,10 +2,12 @@ package benchmark
 
 import (
 	"fmt"
+	"math"
 	"sort"
 
 	"gonum.org/v1/plot"
 
+	"github.com/pmvi/pmvi/pkg/camera"
 	"github.com/pmvi/pmvi/pkg/figures"
 	"github.com/pmvi/pmvi/pkg/invert"
 )
@@ -81,11 +83,56 @@ func TradeoffPlot(title string, results []*CaseResult, methods []Method) (*plot.
 }
 
 // Overfit reads a curve as the paper's supp. Fig. 2 reads PTI's: the input view's rise from the end of W+ to the
-// end of the run, and how far the novel views (against the truth) ended below their best.
+// end of the run, and how far the novel views (against the truth) ended below their best; with per-view PSNR
+// recorded, the same for the views turned away from the input alone, which the five-view mean averages with
+// views that look where the input looked.
 type Overfit struct {
 	W    Point // the last point of W+ (where PTI starts)
 	Peak Point // the point with the best novel views
 	Last Point // the run's last point
+	// Far lists the evaluation views turned away from the input (FarViews) and FarPeak is the point where their
+	// mean PSNR was best; Far is empty when the curve has no per-view PSNR (runs before view_psnr existed) or
+	// the input camera is unknown (OverfitOf alone).
+	Far     []int
+	FarPeak Point
+}
+
+// FarFromInput is the angle between viewing directions (radians) from which an evaluation camera counts as
+// turned away from the input camera: 0.3 rad, 17 degrees. For an input at yaw +0.25 that leaves out the frontal
+// view and the view at yaw +0.35; for a frontal input, it keeps the two side views.
+const FarFromInput = 0.3
+
+// FarViews lists the poses (indices) whose viewing direction is at least minAngle radians from the input
+// camera's at yaw, pitch.
+func FarViews(poses []camera.Pose, yaw, pitch, minAngle float64) []int {
+	dir := func(yaw, pitch float64) [3]float64 {
+		return [3]float64{math.Cos(pitch) * math.Sin(yaw), math.Sin(pitch), math.Cos(pitch) * math.Cos(yaw)}
+	}
+	in := dir(yaw, pitch)
+	var far []int
+	for k, p := range poses {
+		d := dir(p.Yaw, p.Pitch)
+		cos := in[0]*d[0] + in[1]*d[1] + in[2]*d[2]
+		if math.Acos(math.Min(1, cos)) >= minAngle {
+			far = append(far, k)
+		}
+	}
+	return far
+}
+
+// viewMean is the mean PSNR of p at views, NaN when p has no per-view PSNR for them.
+func viewMean(p Point, views []int) float64 {
+	if len(views) == 0 {
+		return math.NaN()
+	}
+	var s float64
+	for _, k := range views {
+		if k >= len(p.ViewPSNR) {
+			return math.NaN()
+		}
+		s += p.ViewPSNR[k]
+	}
+	return s / float64(len(views))
 }
 
 // OverfitOf finds the points of curve that Overfit reads; the curve must sample W+.
@@ -107,14 +154,50 @@ func OverfitOf(curve []Point) (Overfit, error) {
 	return o, nil
 }
 
+// Overfit reads method m's curve of the case (OverfitOf), with the far views of its input camera among the
+// evaluation cameras when the curve recorded per-view PSNR.
+func (r *CaseResult) Overfit(m Method) (Overfit, error) {
+	curve := r.Curves[m]
+	if len(curve) == 0 {
+		return Overfit{}, fmt.Errorf("benchmark: case %d has no %s curve (run pmvi eval with --curve-every)", r.Case, m)
+	}
+	o, err := OverfitOf(curve)
+	if err != nil {
+		return o, fmt.Errorf("case %d, %s: %w", r.Case, m, err)
+	}
+	poses := camera.Evaluation()
+	if len(o.Last.ViewPSNR) != len(poses) {
+		return o, nil
+	}
+	o.Far = FarViews(poses, r.Yaw, r.Pitch, FarFromInput)
+	best := math.Inf(-1)
+	for _, p := range curve {
+		if v := viewMean(p, o.Far); v > best {
+			o.FarPeak, best = p, v
+		}
+	}
+	return o, nil
+}
+
 // InputRise is how far the input view's PSNR rose after W+ (dB).
 func (o Overfit) InputRise() float64 { return o.Last.InputPSNR - o.W.InputPSNR }
 
 // NovelFall is how far the novel views' PSNR ended below its best (dB, >= 0).
 func (o Overfit) NovelFall() float64 { return o.Peak.NovelPSNR - o.Last.NovelPSNR }
 
-// String says both in a line.
+// FarFall is how far the far views' mean PSNR ended below its best (dB, >= 0; NaN without far views).
+func (o Overfit) FarFall() float64 { return viewMean(o.FarPeak, o.Far) - viewMean(o.Last, o.Far) }
+
+// DepthRise is how much the novel views' depth error grew after W+ (world units).
+func (o Overfit) DepthRise() float64 { return o.Last.DepthMAE - o.W.DepthMAE }
+
+// String says them in a line.
 func (o Overfit) String() string {
-	return fmt.Sprintf("input view %.2f dB after W+ -> %.2f dB after %d more steps (%+.2f); novel views peak %.2f dB at step %d, end %.2f dB (%+.2f)",
+	s := fmt.Sprintf("input view %.2f dB after W+ -> %.2f dB after %d more steps (%+.2f); novel views peak %.2f dB at step %d, end %.2f dB (%+.2f)",
 		o.W.InputPSNR, o.Last.InputPSNR, o.Last.Step-o.W.Step, o.InputRise(), o.Peak.NovelPSNR, o.Peak.Step, o.Last.NovelPSNR, -o.NovelFall())
+	if len(o.Far) > 0 && !math.IsNaN(o.FarFall()) {
+		s += fmt.Sprintf("; the %d views turned away from the input peak %.2f dB at step %d, end %.2f dB (%+.2f)",
+			len(o.Far), viewMean(o.FarPeak, o.Far), o.FarPeak.Step, viewMean(o.Last, o.Far), -o.FarFall())
+	}
+	return s
 }

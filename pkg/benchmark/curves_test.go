@@ -2,9 +2,11 @@ package benchmark
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/pmvi/pmvi/pkg/camera"
 	"github.com/pmvi/pmvi/pkg/invert"
 )
 
@@ -40,5 +42,69 @@ func TestOverfitOf(t *testing.T) {
 				t.Errorf("rise %v, fall %v, peak at %d; want %v, %v, %d (%v)", o.InputRise(), o.NovelFall(), o.Peak.Step, tc.rise, tc.fall, tc.peakStep, o)
 			}
 		})
+	}
+}
+
+func TestFarViews(t *testing.T) {
+	poses := camera.Evaluation() // frontal, yaw -0.35, yaw +0.35, pitch -0.25, pitch +0.25
+	for _, tc := range []struct {
+		name       string
+		yaw, pitch float64
+		want       []int
+	}{
+		{"frontal input: the two side views", 0, 0, []int{1, 2}},
+		{"input turned right: the left view and both pitched views", 0.25, 0, []int{1, 3, 4}},
+		{"input turned left and up: all but the right view", -0.3, 0.1, []int{0, 2, 3, 4}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := FarViews(poses, tc.yaw, tc.pitch, FarFromInput); !slices.Equal(got, tc.want) {
+				t.Errorf("FarViews(yaw %v, pitch %v) = %v, want %v", tc.yaw, tc.pitch, got, tc.want)
+			}
+		})
+	}
+}
+
+// A case whose five-view mean barely falls while the views turned away from the input fall by 2 dB: the far
+// reading finds their own peak and fall, and the table reports both.
+func TestCaseOverfitFarViews(t *testing.T) {
+	pt := func(stage invert.Stage, step int, in float64, views ...float64) Point {
+		var mean float64
+		for _, v := range views {
+			mean += v / float64(len(views))
+		}
+		return Point{Stage: stage, Step: step, InputPSNR: in, NovelPSNR: mean, DepthMAE: float64(step) / 1000, ViewPSNR: views}
+	}
+	r := &CaseResult{Case: 3, Yaw: 0.25, Curves: map[Method][]Point{PTI: {
+		pt(invert.StageW, 50, 20, 22, 20, 22, 20, 20),
+		pt(invert.StagePTI, 100, 24, 23, 21, 23, 21, 21),
+		pt(invert.StagePTI, 150, 27, 25, 19, 28, 19, 19.5), // far views (1, 3, 4) fell 1.83 below step 100's
+	}}}
+	o, err := r.Overfit(PTI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(o.Far, []int{1, 3, 4}) || o.FarPeak.Step != 100 {
+		t.Fatalf("far views %v peak at %d, want [1 3 4] at 100", o.Far, o.FarPeak.Step)
+	}
+	if want := 21 - (19+19+19.5)/3; math.Abs(o.FarFall()-want) > 1e-9 || math.Abs(o.NovelFall()) > 1e-9 {
+		t.Errorf("far fall %v (want %v), five-view fall %v (want 0: the mean still rose)", o.FarFall(), want, o.NovelFall())
+	}
+	if !strings.Contains(o.String(), "3 views turned away") || math.Abs(o.DepthRise()-0.1) > 1e-12 {
+		t.Errorf("String %q, depth rise %v", o, o.DepthRise())
+	}
+	if _, err := r.Overfit(Ours); err == nil || !strings.Contains(err.Error(), "no ours curve") {
+		t.Errorf("a method without a curve: error %v", err)
+	}
+
+	// Without per-view PSNR (runs before view_psnr) the far reading is empty, not zero.
+	old := &CaseResult{Curves: map[Method][]Point{PTI: {{Stage: invert.StageW, Step: 50, NovelPSNR: 20}, {Stage: invert.StagePTI, Step: 100, NovelPSNR: 19}}}}
+	if o, err := old.Overfit(PTI); err != nil || len(o.Far) != 0 || !math.IsNaN(o.FarFall()) {
+		t.Errorf("no view_psnr: far %v, fall %v, err %v", o.Far, o.FarFall(), err)
+	}
+
+	table := Summarize([]*CaseResult{r, r}, []Method{PTI})
+	md := table.Markdown()
+	if got := table.Curves[PTI][2].Mean; math.Abs(got-o.FarFall()) > 1e-9 || !strings.Contains(md, "far views' fall below their best dB") {
+		t.Errorf("table's far fall %v, want %v:\n%s", got, o.FarFall(), md)
 	}
 }

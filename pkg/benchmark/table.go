@@ -99,6 +99,21 @@ type Table struct {
 	Paired map[Method][]Stat
 	// Seconds is the cases' total wall time (each case records its own; 0 when none did).
 	Seconds float64
+	// Curves holds, for every method whose cases recorded a curve that samples W+, the mean and interval over
+	// the cases of each Overfit reading (curveReadings).
+	Curves map[Method][]Stat
+}
+
+// curveReadings are what the table reads from each case's curve (Overfit), in order.
+var curveReadings = []struct {
+	name   string
+	digits int
+	get    func(Overfit) float64
+}{
+	{"input view rise after W+ dB", 2, Overfit.InputRise},
+	{"novel views' fall below their best dB", 2, Overfit.NovelFall},
+	{"far views' fall below their best dB", 2, Overfit.FarFall},
+	{"novel depth MAE change after W+", 4, Overfit.DepthRise},
 }
 
 // Summarize builds the table of results, methods in the order given.
@@ -116,6 +131,27 @@ func Summarize(results []*CaseResult, methods []Method) Table {
 				}
 			}
 			t.Stats[m] = append(t.Stats[m], stat(xs))
+		}
+	}
+	for _, m := range methods {
+		var os []Overfit
+		for _, r := range results {
+			if o, err := r.Overfit(m); err == nil {
+				os = append(os, o)
+			}
+		}
+		if len(os) == 0 {
+			continue
+		}
+		if t.Curves == nil {
+			t.Curves = map[Method][]Stat{}
+		}
+		for _, c := range curveReadings {
+			var xs []float64
+			for _, o := range os {
+				xs = append(xs, c.get(o))
+			}
+			t.Curves[m] = append(t.Curves[m], stat(xs))
 		}
 	}
 	if len(methods) < 2 {
@@ -191,6 +227,27 @@ func (t Table) Markdown() string {
 			fmt.Fprintf(&b, "| %s |", m)
 			for j, s := range t.Paired[m] {
 				fmt.Fprintf(&b, " %s |", columns[j].diff(s))
+			}
+			b.WriteString("\n")
+		}
+	}
+	if len(t.Curves) > 0 {
+		fmt.Fprintf(&b, "\nRead from each case's curve (supp. Fig. 2), then averaged: far views are the evaluation views turned %.0f° or more from the input (empty for runs that did not record each view's PSNR):\n\n| method |", FarFromInput*180/math.Pi)
+		for _, c := range curveReadings {
+			fmt.Fprintf(&b, " %s |", c.name)
+		}
+		b.WriteString("\n|---|" + strings.Repeat("---|", len(curveReadings)) + "\n")
+		for _, m := range t.Methods {
+			if _, ok := t.Curves[m]; !ok {
+				continue
+			}
+			fmt.Fprintf(&b, "| %s |", m)
+			for j, s := range t.Curves[m] {
+				cell := ""
+				if !math.IsNaN(s.Mean) {
+					cell = column{digits: curveReadings[j].digits}.diff(s)
+				}
+				fmt.Fprintf(&b, " %s |", cell)
 			}
 			b.WriteString("\n")
 		}
