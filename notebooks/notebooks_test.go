@@ -43,9 +43,10 @@ const (
 	enableEnv = "PMVI_NOTEBOOKS"
 	// updateEnv set to "1" writes passing executed notebooks back over the originals.
 	updateEnv = "PMVI_NOTEBOOKS_UPDATE"
-	// cellTimeout bounds one cell's run (nbconvert has no limit by default): a quick-preset inversion with every
-	// stage takes 15 minutes on two busy cores.
-	cellTimeout = 30 * time.Minute
+	// cellTimeout bounds one cell's run (nbconvert has no limit by default). A notebook's cells run one stage or
+	// method each; the longest, W+, PTI, pseudo views and stage 3 of the quick preset on the small model's whole
+	// 128x128 images, took 26 minutes on two cores beside other work (notebook 03).
+	cellTimeout = 60 * time.Minute
 )
 
 // runtimeFailure matches the line GoNB appends to a cell's standard error when the cell's program (or a
