@@ -18,7 +18,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/pmvi/pmvi/models"
 	"github.com/pmvi/pmvi/pkg/backend"
 	"github.com/pmvi/pmvi/pkg/benchmark"
 	"github.com/pmvi/pmvi/pkg/blend"
@@ -28,6 +27,7 @@ import (
 	"github.com/pmvi/pmvi/pkg/invert"
 	"github.com/pmvi/pmvi/pkg/metrics"
 	"github.com/pmvi/pmvi/pkg/pseudoview"
+	"github.com/pmvi/pmvi/scripts/internal/evalrun"
 )
 
 func main() {
@@ -46,38 +46,15 @@ func main() {
 }
 
 func run(resultsDir, wsDir string) error {
-	s, ok, err := benchmark.ReadSettings(resultsDir)
+	ev, err := evalrun.Open(resultsDir)
 	if err != nil {
 		return err
 	}
-	if !ok {
-		return fmt.Errorf("%s has no %s: which network made it is unknown", resultsDir, benchmark.SettingsFile)
-	}
-	results, err := benchmark.Load(resultsDir)
-	if err != nil {
-		return err
-	}
-	g, err := models.Load(s.Network)
-	if err != nil {
-		return err
-	}
-	info, err := models.InfoOf(s.Network)
-	if err != nil {
-		return err
-	}
-	v, err := heads.ParseVariant(s.Variant)
-	if err != nil {
-		return err
-	}
+	g, results, suite := ev.Generator, ev.Results, ev.Suite
 	be, err := backend.New()
 	if err != nil {
 		return err
 	}
-	last := 0
-	for _, r := range results {
-		last = max(last, r.Case)
-	}
-	suite := benchmark.Standard(g, info.TestIdentities[:last+1], v)
 	opts := invert.QuickOptions().Render
 	po := invert.QuickOptions().PseudoViews.Scale(float64(g.Config.ImageResolution) / 512)
 	fmt.Printf("_%s; stages of %s, scored at the pseudo views' cameras_\n\n", benchmark.Describe(resultsDir), wsDir)

@@ -17,14 +17,13 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/pmvi/pmvi/models"
 	"github.com/pmvi/pmvi/pkg/backend"
 	"github.com/pmvi/pmvi/pkg/benchmark"
 	"github.com/pmvi/pmvi/pkg/camera"
 	"github.com/pmvi/pmvi/pkg/eg3d"
-	"github.com/pmvi/pmvi/pkg/heads"
 	"github.com/pmvi/pmvi/pkg/invert"
 	"github.com/pmvi/pmvi/pkg/metrics"
+	"github.com/pmvi/pmvi/scripts/internal/evalrun"
 )
 
 func main() {
@@ -43,34 +42,15 @@ func main() {
 }
 
 func run(resultsDir, wsDir string) error {
-	s, ok, err := benchmark.ReadSettings(resultsDir)
+	ev, err := evalrun.Open(resultsDir)
 	if err != nil {
 		return err
 	}
-	if !ok {
-		return fmt.Errorf("%s has no %s: which network made it is unknown", resultsDir, benchmark.SettingsFile)
-	}
-	results, err := benchmark.Load(resultsDir)
-	if err != nil {
-		return err
-	}
-	g, err := models.Load(s.Network)
-	if err != nil {
-		return err
-	}
-	info, err := models.InfoOf(s.Network)
-	if err != nil {
-		return err
-	}
-	v, err := heads.ParseVariant(s.Variant)
-	if err != nil {
-		return err
-	}
+	g, results, suite := ev.Generator, ev.Results, ev.Suite
 	be, err := backend.New()
 	if err != nil {
 		return err
 	}
-	suite := benchmark.Standard(g, info.TestIdentities[:len(results)], v)
 	opts := invert.QuickOptions().Render
 	poses := camera.Evaluation()
 	fmt.Printf("_%s; W+ and the PTI generator of %s_\n\n", benchmark.Describe(resultsDir), wsDir)
