@@ -143,11 +143,7 @@ func writeTables(dir string, ms []benchmark.Method, stdout io.Writer) error {
 	if err := os.WriteFile(filepath.Join(dir, "curves.csv"), []byte(b.String()), 0o644); err != nil {
 		return err
 	}
-	if p, err := benchmark.TradeoffPlot(fmt.Sprintf("texture-geometry trade-off, mean of %d heads (95%% bands)", len(results)), results, ms); err == nil {
-		img, err := figures.PlotImage(p, 7*vg.Inch, 4.5*vg.Inch, 110)
-		if err != nil {
-			return err
-		}
+	if img, err := benchmark.TradeoffFigure(results, ms, 7*vg.Inch, 4.5*vg.Inch, 110); err == nil {
 		if err := figures.WritePNG(filepath.Join(dir, "tradeoff.png"), img); err != nil {
 			return err
 		}

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/gomlx/gomlx/backends"
+	"gonum.org/v1/plot/vg"
+
 	"github.com/pmvi/pmvi/pkg/backend"
 	"github.com/pmvi/pmvi/pkg/eg3d"
 	"github.com/pmvi/pmvi/pkg/heads"
@@ -95,6 +97,16 @@ func TestRunCaseAndSummarize(t *testing.T) {
 	}
 	if _, err := TradeoffPlot("trade-off", results, []Method{W}); err == nil {
 		t.Error("a plot of a method without curves")
+	}
+	// PTI-long and ours go on after PTI: the figure has the change panel beside the curves; PTI alone has not.
+	for _, tc := range []struct {
+		ms     []Method
+		panels int
+	}{{[]Method{PTI, PTILong, Ours}, 2}, {[]Method{PTI}, 1}} {
+		img, err := TradeoffFigure(results, tc.ms, 3*vg.Inch, 2*vg.Inch, 100)
+		if err != nil || img.Bounds().Dx() != 300*tc.panels || img.Bounds().Dy() != 200 {
+			t.Errorf("figure of %v: %v, err %v; want %d panels of 300x200", tc.ms, img.Bounds(), err, tc.panels)
+		}
 	}
 	t.Log("\n" + md)
 }

@@ -2,10 +2,12 @@ package benchmark
 
 import (
 	"fmt"
+	"image"
 	"math"
 	"sort"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
 
 	"github.com/pmvi/pmvi/pkg/camera"
 	"github.com/pmvi/pmvi/pkg/figures"
@@ -66,8 +68,9 @@ func TradeoffPlot(title string, results []*CaseResult, methods []Method) (*plot.
 			}
 			curve = own
 		}
-		in := figures.Series{Name: fmt.Sprintf("%s: input view", m)}
-		nv := figures.Series{Name: fmt.Sprintf("%s: novel views (vs truth)", m), Dashed: true}
+		k := len(series)
+		in := figures.Series{Name: fmt.Sprintf("%s: input view", m), Color: figures.PaletteColor(k)}
+		nv := figures.Series{Name: fmt.Sprintf("%s: novel views (vs truth)", m), Color: figures.PaletteColor(k + 1), Dashed: true}
 		for _, c := range curve {
 			in.X, in.Y = append(in.X, float64(c.Step)), append(in.Y, c.Input.Mean)
 			in.Lo, in.Hi = append(in.Lo, c.Input.Mean-c.Input.CI95), append(in.Hi, c.Input.Mean+c.Input.CI95)
@@ -200,4 +203,116 @@ func (o Overfit) String() string {
 			len(o.Far), viewMean(o.FarPeak, o.Far), o.FarPeak.Step, viewMean(o.Last, o.Far), -o.FarFall())
 	}
 	return s
+}
+
+// ChangeStat is one step of a method's run after PTI: each case's change since the end of PTI, averaged over the
+// cases with a paired 95% interval. The cases differ by several dB from one head to the next while one head's
+// curve moves by tenths, so the paired change shows what the absolute curves' bands hide.
+type ChangeStat struct {
+	Step int // steps after the end of PTI
+	// Input and Novel are the changes of the input view's and the five evaluation views' PSNR (dB); Far is the
+	// change of the mean PSNR at the evaluation views turned away from each case's input (FarViews), with N = 0
+	// when a case has no per-view PSNR.
+	Input, Novel, Far Stat
+}
+
+// ChangeSincePTI returns method m's curve after PTI as each case's change since PTI's last point (the paired
+// change), step by step; nil when m's curves end with PTI (PTI itself) or the cases recorded no curve.
+func ChangeSincePTI(results []*CaseResult, m Method) []ChangeStat {
+	type acc struct{ input, novel, far []float64 }
+	by := map[int]*acc{}
+	poses := camera.Evaluation()
+	for _, r := range results {
+		curve := r.Curves[m]
+		end := -1
+		for k, p := range curve {
+			if p.Stage == invert.StagePTI {
+				end = k
+			}
+		}
+		if end < 0 {
+			continue
+		}
+		base := curve[end]
+		far := FarViews(poses, r.Yaw, r.Pitch, FarFromInput)
+		for _, p := range curve[end+1:] {
+			step := p.Step - base.Step
+			a := by[step]
+			if a == nil {
+				a = &acc{}
+				by[step] = a
+			}
+			a.input = append(a.input, p.InputPSNR-base.InputPSNR)
+			a.novel = append(a.novel, p.NovelPSNR-base.NovelPSNR)
+			a.far = append(a.far, viewMean(p, far)-viewMean(base, far))
+		}
+	}
+	var out []ChangeStat
+	for step, a := range by {
+		out = append(out, ChangeStat{Step: step, Input: stat(a.input), Novel: stat(a.novel), Far: stat(a.far)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Step < out[j].Step })
+	return out
+}
+
+// ChangePlot draws each method's run after PTI as the change since the end of PTI (ChangeSincePTI): input view,
+// the five evaluation views and, when every case recorded per-view PSNR, the views turned away from the input,
+// each with its paired 95% band. It reads the trade-off without the spread between heads: PTI-long's input view
+// rising while its far views fall is supp. Fig. 2. The methods keep the colours TradeoffPlot gives them.
+func ChangePlot(title string, results []*CaseResult, methods []Method) (*plot.Plot, error) {
+	var series []figures.Series
+	drawn := 0 // methods with a curve, as TradeoffPlot counts them for its colours
+	for _, m := range methods {
+		if len(CurveStats(results, m)) == 0 {
+			continue
+		}
+		colorIn, colorNovel := figures.PaletteColor(2*drawn), figures.PaletteColor(2*drawn+1)
+		drawn++
+		change := ChangeSincePTI(results, m)
+		if len(change) == 0 {
+			continue
+		}
+		in := figures.Series{Name: fmt.Sprintf("%s: input view", m), Color: colorIn}
+		nv := figures.Series{Name: fmt.Sprintf("%s: novel views (vs truth)", m), Color: colorNovel, Dashed: true}
+		far := figures.Series{Name: fmt.Sprintf("%s: views >= %.0f° from the input", m, FarFromInput*180/math.Pi), Color: colorNovel, Dotted: true}
+		allFar := true
+		add := func(s *figures.Series, x float64, v Stat) {
+			s.X, s.Y = append(s.X, x), append(s.Y, v.Mean)
+			s.Lo, s.Hi = append(s.Lo, v.Mean-v.CI95), append(s.Hi, v.Mean+v.CI95)
+		}
+		// Every series starts at 0 at the end of PTI, where the change is 0 by definition.
+		zero := Stat{}
+		add(&in, 0, zero)
+		add(&nv, 0, zero)
+		add(&far, 0, zero)
+		for _, c := range change {
+			add(&in, float64(c.Step), c.Input)
+			add(&nv, float64(c.Step), c.Novel)
+			add(&far, float64(c.Step), c.Far)
+			allFar = allFar && c.Far.N == c.Input.N
+		}
+		series = append(series, in, nv)
+		if allFar {
+			series = append(series, far)
+		}
+	}
+	if len(series) == 0 {
+		return nil, fmt.Errorf("benchmark: no curve of %v goes on after PTI (run pmvi eval with --curve-every and ptilong or ours)", methods)
+	}
+	return figures.LinePlot(title, "steps after the end of PTI", "change since the end of PTI (dB)", series...)
+}
+
+// TradeoffFigure draws the benchmark's trade-off figure: TradeoffPlot (the mean curves) and, when a method goes on
+// after PTI, ChangePlot (the paired change since the end of PTI) beside it, each panel w x h at dpi dots per inch.
+func TradeoffFigure(results []*CaseResult, methods []Method, w, h vg.Length, dpi int) (image.Image, error) {
+	n := len(results)
+	p, err := TradeoffPlot(fmt.Sprintf("texture-geometry trade-off, mean of %d heads (95%% bands)", n), results, methods)
+	if err != nil {
+		return nil, err
+	}
+	plots := []*plot.Plot{p}
+	if c, err := ChangePlot(fmt.Sprintf("change since the end of PTI, paired over %d heads (95%% bands)", n), results, methods); err == nil {
+		plots = append(plots, c)
+	}
+	return figures.PlotsInARow(plots, w*vg.Length(len(plots)), h, dpi)
 }

@@ -108,3 +108,52 @@ func TestCaseOverfitFarViews(t *testing.T) {
 		t.Errorf("table's far fall %v, want %v:\n%s", got, o.FarFall(), md)
 	}
 }
+
+func TestChangeSincePTI(t *testing.T) {
+	pt := func(stage invert.Stage, step int, in float64, views ...float64) Point {
+		var mean float64
+		for _, v := range views {
+			mean += v / float64(len(views))
+		}
+		return Point{Stage: stage, Step: step, InputPSNR: in, NovelPSNR: mean, ViewPSNR: views}
+	}
+	// Two heads several dB apart whose PTI-long runs move the same way: the input view up, the far views
+	// (1, 3, 4 for an input at yaw +0.25) down.
+	a := &CaseResult{Yaw: 0.25, Curves: map[Method][]Point{PTILong: {
+		pt(invert.StageW, 50, 20, 22, 20, 22, 20, 20),
+		pt(invert.StagePTI, 100, 24, 23, 21, 23, 21, 21),
+		pt(invert.StagePTILong, 150, 26, 23, 20, 24, 20, 20),
+	}}}
+	b := &CaseResult{Yaw: 0.25, Curves: map[Method][]Point{PTILong: {
+		pt(invert.StageW, 50, 27, 28, 27, 28, 27, 27),
+		pt(invert.StagePTI, 100, 30, 29, 28, 29, 28, 28),
+		pt(invert.StagePTILong, 150, 31, 29, 27.5, 29.5, 27.5, 27.5),
+	}}}
+	change := ChangeSincePTI([]*CaseResult{a, b}, PTILong)
+	if len(change) != 1 || change[0].Step != 50 {
+		t.Fatalf("change %+v, want one point 50 steps after PTI", change)
+	}
+	c := change[0]
+	near := func(s Stat, mean float64, n int) bool { return math.Abs(s.Mean-mean) < 1e-9 && s.N == n }
+	if !near(c.Input, 1.5, 2) || !near(c.Far, -0.75, 2) || !near(c.Novel, -0.3, 2) {
+		t.Errorf("change %+v: want input +1.5, far views -0.75, five views -0.3", c)
+	}
+	// Paired: the heads' 7 dB apart do not widen the interval; the changes' spread (2 vs 1 dB) does.
+	if want := stat([]float64{2, 1}).CI95; math.Abs(c.Input.CI95-want) > 1e-9 {
+		t.Errorf("input change interval %v, want %v (the per-head changes' own)", c.Input.CI95, want)
+	}
+	if got := ChangeSincePTI([]*CaseResult{a, b}, PTI); got != nil {
+		t.Errorf("PTI's own curve has no change after PTI: %+v", got)
+	}
+	// Without per-view PSNR (runs before view_psnr) the far views' change is empty, not zero.
+	old := &CaseResult{Curves: map[Method][]Point{PTILong: {{Stage: invert.StagePTI, Step: 100}, {Stage: invert.StagePTILong, Step: 150, InputPSNR: 1}}}}
+	if c := ChangeSincePTI([]*CaseResult{old}, PTILong); len(c) != 1 || c[0].Far.N != 0 || c[0].Input.Mean != 1 {
+		t.Errorf("no view_psnr: change %+v", c)
+	}
+	if _, err := ChangePlot("change", []*CaseResult{a, b}, []Method{PTI, PTILong}); err != nil {
+		t.Error(err)
+	}
+	if _, err := ChangePlot("change", []*CaseResult{a, b}, []Method{PTI}); err == nil {
+		t.Error("a change plot of PTI alone, which stops at the end of PTI")
+	}
+}

@@ -15,8 +15,8 @@ import (
 type Series struct {
 	Name string
 	X, Y []float64
-	// Dashed draws the line dashed (e.g. a second quantity of the same method).
-	Dashed bool
+	// Dashed draws the line dashed (e.g. a second quantity of the same method), Dotted dotted (a third).
+	Dashed, Dotted bool
 	// Color is the line's colour; nil picks the next of a colour-blind-safe palette.
 	Color color.Color
 	// Lo and Hi, when set (one value per X each), draw a translucent band of the line's colour between them
@@ -29,6 +29,10 @@ var palette = []color.Color{
 	color.NRGBA{0, 114, 178, 255}, color.NRGBA{213, 94, 0, 255}, color.NRGBA{0, 158, 115, 255},
 	color.NRGBA{204, 121, 167, 255}, color.NRGBA{230, 159, 0, 255}, color.NRGBA{86, 180, 233, 255},
 }
+
+// PaletteColor is the i-th colour LinePlot gives a series without one: to keep a quantity's colour from one
+// plot to the next when the second draws fewer series.
+func PaletteColor(i int) color.Color { return palette[i%len(palette)] }
 
 // LinePlot returns a plot of the series with a legend, e.g. loss histories or the texture-geometry trade-off.
 // Tick labels carry no needless decimals (TidyTicks). The legend never covers a curve when the plot is
@@ -75,8 +79,11 @@ func LinePlot(title, xLabel, yLabel string, series ...Series) (*plot.Plot, error
 			p.Add(poly)
 		}
 		l.Width = vg.Points(1.5)
-		if s.Dashed {
+		switch {
+		case s.Dashed:
 			l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		case s.Dotted:
+			l.Dashes = []vg.Length{vg.Points(1.5), vg.Points(2.5)}
 		}
 		p.Add(l)
 		p.Legend.Add(s.Name, l)

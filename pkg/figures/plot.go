@@ -30,6 +30,28 @@ func PlotImage(p *plot.Plot, w, h vg.Length, dpi int) (image.Image, error) {
 	return c.Image(), nil
 }
 
+// PlotsInARow draws the plots side by side on a w x h canvas (each plot w/len(plots) wide, their plotting areas
+// aligned) at dpi dots per inch (0: PlotDPI) and returns the picture: e.g. a quantity beside its change.
+func PlotsInARow(plots []*plot.Plot, w, h vg.Length, dpi int) (image.Image, error) {
+	if len(plots) == 0 {
+		return nil, fmt.Errorf("figures: no plots to draw")
+	}
+	if w <= 0 || h <= 0 {
+		return nil, fmt.Errorf("figures: plot size %vx%v, want positive lengths", w, h)
+	}
+	if dpi <= 0 {
+		dpi = PlotDPI
+	}
+	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(dpi))
+	dc := draw.New(c)
+	tiles := draw.Tiles{Rows: 1, Cols: len(plots), PadX: vg.Inch / 4}
+	canvases := plot.Align([][]*plot.Plot{plots}, tiles, dc)
+	for k, p := range plots {
+		p.Draw(canvases[0][k])
+	}
+	return c.Image(), nil
+}
+
 // EncodePNG returns img encoded as PNG.
 func EncodePNG(img image.Image) ([]byte, error) {
 	var buf bytes.Buffer

@@ -180,3 +180,42 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+func TestPlotsInARow(t *testing.T) {
+	// Two plots whose lines are drawn in different colours: each half of the picture holds its own plot's.
+	red, blue := color.NRGBA{220, 0, 0, 255}, color.NRGBA{0, 0, 220, 255}
+	plots := make([]*plot.Plot, 2)
+	for k, c := range []color.Color{red, blue} {
+		p, err := LinePlot(fmt.Sprint("plot ", k), "x", "y", Series{Name: "line", X: []float64{0, 1, 2}, Y: []float64{0, 2, 1}, Color: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		plots[k] = p
+	}
+	img, err := PlotsInARow(plots, 8*vg.Inch, 3*vg.Inch, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := img.Bounds()
+	if b.Dx() != 768 || b.Dy() != 288 {
+		t.Fatalf("%dx%d pixels, want 768x288", b.Dx(), b.Dy())
+	}
+	count := func(c color.NRGBA, x0, x1 int) (n int) {
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := x0; x < x1; x++ {
+				if color.NRGBAModel.Convert(img.At(x, y)) == c {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	mid := b.Dx() / 2
+	if count(red, 0, mid) == 0 || count(red, mid, b.Dx()) != 0 || count(blue, mid, b.Dx()) == 0 || count(blue, 0, mid) != 0 {
+		t.Errorf("red pixels left/right %d/%d, blue %d/%d: want each plot in its own half",
+			count(red, 0, mid), count(red, mid, b.Dx()), count(blue, 0, mid), count(blue, mid, b.Dx()))
+	}
+	if _, err := PlotsInARow(nil, 8*vg.Inch, 3*vg.Inch, 0); err == nil {
+		t.Error("no plots drawn without an error")
+	}
+}
