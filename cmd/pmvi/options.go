@@ -27,7 +27,7 @@ func addInversionFlags(fs *flag.FlagSet) *inversionFlags {
 	fs.StringVar(&f.steps, "steps", "", "step counts W,PTI,FINAL overriding the preset's, e.g. 150,1000,300 (one number sets all three; density regularization and PTI-long run FINAL)")
 	fs.Int64Var(&f.seed, "seed", 0, "random seed of the inversion")
 	fs.IntVar(&f.patch, "patch", -1, "fit a random PxP patch each step instead of the whole image (generators without super-resolution; 0: whole images; default: the preset's)")
-	fs.StringVar(&f.refine, "refine-camera", "", "optimize the input cameras too: w (during W+), w,pti (and PTI); add radius and/or focal to refine distance and focal length, e.g. w,focal (default: off, as in the paper)")
+	fs.StringVar(&f.refine, "refine-camera", "", "optimize the input cameras too: w (during W+), w,pti (and PTI); add radius and/or focal to refine distance and focal length, e.g. w,focal; with w, a scout projection and a line search over yaw and pitch come first (nosearch: gradient steps alone) (default: off, as in the paper)")
 	fs.StringVar(&f.lpipsDir, "lpips", "", "folder with LPIPS weights (vgg16-397923af.pth and vgg.pth): the losses become the official code's (LPIPS for W+, MSE + LPIPS after); default $"+lpips.EnvDir+", else MSE + MS-SSIM")
 	return f
 }
@@ -95,8 +95,10 @@ func parseRefine(s string) (invert.CameraRefinement, error) {
 			r.Radius = true
 		case "focal":
 			r.Focal = true
+		case "nosearch":
+			r.Search = invert.CameraSearch{}
 		default:
-			return r, fmt.Errorf("--refine-camera %q: unknown part %q, want a list of w, pti, radius, focal", s, part)
+			return r, fmt.Errorf("--refine-camera %q: unknown part %q, want a list of w, pti, radius, focal, nosearch", s, part)
 		}
 	}
 	if !r.W && !r.PTI {

@@ -31,12 +31,33 @@ type CameraRefinement struct {
 	// Warn is the angle (radians) beyond which a refined camera is reported as unreliable: a move that large
 	// means the estimate was far off, or the inversion explained the image with the wrong pose.
 	Warn float64
+	// Search, when on, first jumps each camera to the best yaw and pitch of a line search in stage 1
+	// (CameraSearch); the gradient steps go on from there.
+	Search CameraSearch
 }
 
-// DefaultCameraRefinement refines yaw, pitch and roll during stage 1 within a prior of 10 degrees, 0.01 rad per
-// step at most, and warns past 12 degrees.
+// key describes the refinement for a stage key: the fields as they were before Search existed (so keys of
+// stages made then still match), then the search when it is on.
+func (c CameraRefinement) key() string {
+	k := fmt.Sprintf("%+v", struct {
+		W, PTI, Radius, Focal bool
+		Prior, Weight         float64
+		Step                  float64
+		First                 int
+		Warn                  float64
+	}{c.W, c.PTI, c.Radius, c.Focal, c.Prior, c.Weight, c.Step, c.First, c.Warn})
+	if c.Search.on() {
+		k += fmt.Sprintf(" search=%+v", c.Search)
+	}
+	return k
+}
+
+// DefaultCameraRefinement refines yaw, pitch and roll during stage 1: a line search (DefaultCameraSearch) a fifth
+// of the way through, then gradient steps of 0.01 rad at most within a prior of 10 degrees; it warns past 12
+// degrees.
 func DefaultCameraRefinement() CameraRefinement {
-	return CameraRefinement{W: true, Prior: 10 * math.Pi / 180, Weight: 1e-3, Step: 0.01, Warn: 12 * math.Pi / 180}
+	return CameraRefinement{W: true, Prior: 10 * math.Pi / 180, Weight: 1e-3, Step: 0.01, Warn: 12 * math.Pi / 180,
+		Search: DefaultCameraSearch()}
 }
 
 // validate reports a setting that cannot be used.
@@ -47,8 +68,14 @@ func (c CameraRefinement) validate() error {
 	if !(c.Prior > 0) || c.Weight < 0 || !(c.Step > 0) || c.Warn < 0 {
 		return fmt.Errorf("invert: camera refinement prior %g rad, weight %g, step %g rad, warning at %g rad: want positive prior and step, non-negative weight and warning", c.Prior, c.Weight, c.Step, c.Warn)
 	}
-	return nil
+	return c.Search.validate()
 }
+
+// refineCentre is the point the refined cameras orbit: the pivot EG3D's rigs aim at, so that a camera aimed at it
+// stays aimed at it and a yaw or pitch change is the rig's own (camera.At's), the head staying where it is in the
+// image. (Orbiting the world origin instead moves the image by about 0.7 pixel per degree at 128 pixels, which
+// costs the input view more than the pose error it corrects: the refinement then barely moved.)
+var refineCentre = camera.FFHQ().Pivot
 
 // adjustmentSize is the number of adjustment parameters per camera: yaw, pitch, roll, log radius, log focal.
 const adjustmentSize = 5
@@ -108,7 +135,7 @@ func (r *refiner) labels(g *Graph) *Node {
 		m := c.CamToWorld
 		for i := 0; i < 3; i++ {
 			axes = append(axes, float32(m[4*i]), float32(m[4*i+1]), float32(m[4*i+2]))
-			pos = append(pos, float32(m[4*i+3]))
+			pos = append(pos, float32(m[4*i+3]-refineCentre[i]))
 		}
 		ky = append(ky, cross([3]float64{0, 1, 0})...)
 		kr = append(kr, cross([3]float64{m[0], m[4], m[8]})...)
@@ -127,9 +154,10 @@ func (r *refiner) labels(g *Graph) *Node {
 	orbit := Einsum("nij,njk->nik", rot(ky, at(0)), rot(kr, at(1)))
 	full := Einsum("nij,njk->nik", orbit, rot(kf, at(2)))
 	newAxes := Einsum("nij,njk->nik", full, mat(axes))             // [N,3,3]
-	p := Const(g, tensors.FromFlatDataAndDimensions(pos, n, 3, 1)) // position − origin
-	newPos := Mul(Exp(at(3)), Einsum("nij,njk->nik", orbit, p))    // [N,3,1]
-	top := Concatenate([]*Node{newAxes, newPos}, 2)                // [N,3,4]
+	p := Const(g, tensors.FromFlatDataAndDimensions(pos, n, 3, 1)) // position − centre
+	centre := Const(g, tensors.FromFlatDataAndDimensions([]float32{float32(refineCentre[0]), float32(refineCentre[1]), float32(refineCentre[2])}, 1, 3, 1))
+	newPos := Add(centre, Mul(Exp(at(3)), Einsum("nij,njk->nik", orbit, p))) // [N,3,1]
+	top := Concatenate([]*Node{newAxes, newPos}, 2)                          // [N,3,4]
 	bottom := BroadcastToDims(Const(g, tensors.FromFlatDataAndDimensions([]float32{0, 0, 0, 1}, 1, 1, 4)), n, 1, 4)
 	c2w := Reshape(Concatenate([]*Node{top, bottom}, 1), n, 16)
 	focal := Const(g, tensors.FromFlatDataAndDimensions([]float32{1, 0, 0, 0, 1, 0, 0, 0, 0}, 1, 9))
@@ -159,7 +187,7 @@ func (r *refiner) result() ([]camera.Adjustment, []camera.Camera, error) {
 	for i := range r.base {
 		x := func(k int) float64 { return float64(v[i*adjustmentSize+k]) * r.scale * float64(mask[k]) }
 		adj[i] = camera.Adjustment{Yaw: x(0), Pitch: x(1), Roll: x(2), LogRadius: x(3), LogFocal: x(4)}
-		cams[i] = r.base[i].Adjust(adj[i], [3]float64{})
+		cams[i] = r.base[i].Adjust(adj[i], refineCentre)
 		if err := cams[i].Validate(); err != nil {
 			return nil, nil, fmt.Errorf("invert: refined camera %d: %w", i, err)
 		}
@@ -190,7 +218,7 @@ func (r RefinedCamera) Camera() (camera.Camera, error) { return camera.FromLabel
 func refinedCameras(adj []camera.Adjustment, cams []camera.Camera, base []camera.Camera, warn float64) []RefinedCamera {
 	out := make([]RefinedCamera, len(cams))
 	for i, c := range cams {
-		angle := camera.AngleBetween(base[i], c, [3]float64{})
+		angle := camera.AngleBetween(base[i], c, refineCentre)
 		out[i] = RefinedCamera{Label: c.Label(), Adjustment: adj[i], Degrees: angle * 180 / math.Pi}
 		if warn > 0 && angle > warn {
 			out[i].Warning = fmt.Sprintf("camera %d moved %.1f degrees from its estimate (more than %.0f): the estimate is far off or the inversion found another pose; check the input camera", i, angle*180/math.Pi, warn*180/math.Pi)

@@ -2,6 +2,7 @@ package invert
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph"
@@ -35,7 +36,7 @@ func TestRefinerMatchesAdjust(t *testing.T) {
 	}
 	got := tensors.MustCopyFlatData[float32](outs[0])
 	for i, c := range base {
-		want := c.Adjust(start[i], [3]float64{}).Label()
+		want := c.Adjust(start[i], refineCentre).Label()
 		for k := range want {
 			if math.Abs(float64(got[i*camera.LabelSize+k]-want[k])) > 2e-6 {
 				t.Fatalf("camera %d label[%d]: graph %v, Adjust %v", i, k, got[i*camera.LabelSize+k], want[k])
@@ -48,7 +49,7 @@ func TestRefinerMatchesAdjust(t *testing.T) {
 		w := weightsFor(2 * camera.LabelSize)
 		s := 0.0
 		for i, c := range base {
-			for k, x := range c.Adjust(adj[i], [3]float64{}).Label() {
+			for k, x := range c.Adjust(adj[i], refineCentre).Label() {
 				s += float64(x) * float64(w[i*camera.LabelSize+k])
 			}
 		}
@@ -78,4 +79,24 @@ func weightsFor(n int) []float32 {
 
 func param(a *camera.Adjustment, k int) *float64 {
 	return [...]*float64{&a.Yaw, &a.Pitch, &a.Roll, &a.LogRadius, &a.LogFocal}[k]
+}
+
+// Stage keys of runs made before CameraSearch existed still match: without a search, the refinement's key is
+// what fmt wrote for the struct then.
+func TestCameraRefinementKeyWithoutSearch(t *testing.T) {
+	for _, tc := range []struct {
+		c    CameraRefinement
+		want string
+	}{
+		{CameraRefinement{}, "{W:false PTI:false Radius:false Focal:false Prior:0 Weight:0 Step:0 First:0 Warn:0}"},
+		{CameraRefinement{W: true, Focal: true, Prior: 0.5, Weight: 1e-3, Step: 0.01, First: 5, Warn: 0.2},
+			"{W:true PTI:false Radius:false Focal:true Prior:0.5 Weight:0.001 Step:0.01 First:5 Warn:0.2}"},
+	} {
+		if got := tc.c.key(); got != tc.want {
+			t.Errorf("key %q, want %q", got, tc.want)
+		}
+	}
+	if k := DefaultCameraRefinement().key(); !strings.Contains(k, " search={After:0.2 ") {
+		t.Errorf("the default refinement's key %q does not name its search", k)
+	}
 }

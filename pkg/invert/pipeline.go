@@ -384,9 +384,9 @@ func (p *Pipeline) keys() (map[Stage]string, error) {
 	})
 	k := map[Stage]string{}
 	k[StageW] = sum(base, func(h hash.Hash) {
-		fmt.Fprintf(h, "w steps=%d lr=%v ramp=%v,%v avg=%d noise=%v,%v optnoise=%v noisereg=%v loss=%+v camera=%+v\n",
+		fmt.Fprintf(h, "w steps=%d lr=%v ramp=%v,%v avg=%d noise=%v,%v optnoise=%v noisereg=%v loss=%+v camera=%s\n",
 			o.WSteps, o.WLearningRate, o.WRampUp, o.WRampDown, o.WAvgSamples, o.WNoise, o.WNoiseRamp, o.OptimizeNoise,
-			o.NoiseRegularization, o.WLoss, o.RefineCamera)
+			o.NoiseRegularization, o.WLoss, o.RefineCamera.key())
 	})
 	k[StagePTI] = sum(k[StageW], func(h hash.Hash) {
 		fmt.Fprintf(h, "pti steps=%d lr=%v stop=%v loss=%+v camera=%v\n", o.PTISteps, o.PTILearningRate, o.PTIStopLoss, o.PTILoss, o.RefineCamera.PTI)

@@ -171,6 +171,7 @@ func TestPipelineWithTwoViewsAndCameraRefinement(t *testing.T) {
 	p.Extra = []Target{{Image: microTarget(t, p.Backend, p.Generator, 2, cam2), Camera: cam2}}
 	p.Options.RefineCamera = DefaultCameraRefinement()
 	p.Options.RefineCamera.PTI = true
+	p.Options.RefineCamera.Search = CameraSearch{} // the gradient steps' mechanics (TestSearchCameras* test the search)
 	res, err := p.Run(context.Background(), MethodOurs)
 	if err != nil {
 		t.Fatal(err)

@@ -106,7 +106,13 @@ func (in *Inversion) ProjectW(stdctx context.Context) (*WResult, error) {
 	}
 	var ref *refiner
 	if opts.RefineCamera.W {
-		ref = newRefiner(ctx, in.cameras(), nil, opts.RefineCamera, opts.WLearningRate)
+		var start []camera.Adjustment
+		if opts.RefineCamera.Search.on() {
+			if start, err = in.scoutCameras(stdctx); err != nil {
+				return nil, err
+			}
+		}
+		ref = newRefiner(ctx, in.cameras(), start, opts.RefineCamera, opts.WLearningRate)
 	}
 	losses := in.losses(opts.WLoss)
 	names := losses.Names()
