@@ -16,10 +16,10 @@ import (
 // steps of camera refinement go on. A scout W+ projection, a fraction of stage 1's length with its own complete
 // learning-rate schedule, fits the head roughly at the given cameras; the image rendered with its latent is then
 // compared with each input over lines of yaw and pitch, and the camera moves to the best. Stage 1 itself then
-// starts afresh from w_avg at the moved cameras. Why: measured on the head world's held-out heads, a camera 6° off
-// makes W+ bend the head to the wrong pose within its first few dozen steps, after which the gradient moves the
-// camera a degree at most; the scout's latent, fitted less, still fits several dB better at the right yaw. (Pitch
-// moves the image far less; a move is only taken when it fits clearly better.)
+// starts afresh from w_avg at the moved cameras. Measured on held-out heads of the small model: the gradient steps
+// alone bring a camera 5.6° off to 1.5° and one 22° off to 1.6°; with the search first, 1.6° and 0.5° (the latter's
+// novel views 19.5 -> 21.3 dB). A move is only taken when it fits clearly better (pitch moves the image far less
+// than yaw).
 type CameraSearch struct {
 	// After is the scout's length as a fraction of stage 1's steps (at least 10 steps).
 	After float64
