@@ -26,8 +26,9 @@ func AngleBetween(a, b Camera, pivot [3]float64) float64 {
 	return math.Acos(max(-1, min(1, dot)))
 }
 
-// Adjust returns c changed by a about centre (the world origin for EG3D's rigs, whose yaw is then exactly
-// the rig's):
+// Adjust returns c changed by a about centre. For EG3D's rigs, the world origin keeps the camera on the rig's
+// sphere but turns it off the pivot it aimed at; the pivot keeps it aimed there, so a yaw or pitch change is
+// then the rig's own view of the head (invert's camera refinement orbits the pivot):
 //
 //	O = Rot(y, Yaw) · Rot(right, Pitch)     (axes: world y, c's right axis)
 //	position' = centre + exp(LogRadius) · O (position − centre),  axes' = O · Rot(forward, Roll) · axes

@@ -31,8 +31,8 @@ type CameraRefinement struct {
 	// Warn is the angle (radians) beyond which a refined camera is reported as unreliable: a move that large
 	// means the estimate was far off, or the inversion explained the image with the wrong pose.
 	Warn float64
-	// Search, when on, first jumps each camera to the best yaw and pitch of a line search in stage 1
-	// (CameraSearch); the gradient steps go on from there.
+	// Search, when on, first moves each camera to the best yaw and pitch of a line search made before stage 1
+	// (CameraSearch); stage 1's gradient steps go on from there.
 	Search CameraSearch
 }
 
@@ -52,9 +52,8 @@ func (c CameraRefinement) key() string {
 	return k
 }
 
-// DefaultCameraRefinement refines yaw, pitch and roll during stage 1: a line search (DefaultCameraSearch) a fifth
-// of the way through, then gradient steps of 0.01 rad at most within a prior of 10 degrees; it warns past 12
-// degrees.
+// DefaultCameraRefinement refines yaw, pitch and roll for stage 1: a line search (DefaultCameraSearch) before
+// it, then gradient steps of 0.01 rad at most within a prior of 10 degrees; it warns past 12 degrees.
 func DefaultCameraRefinement() CameraRefinement {
 	return CameraRefinement{W: true, Prior: 10 * math.Pi / 180, Weight: 1e-3, Step: 0.01, Warn: 12 * math.Pi / 180,
 		Search: DefaultCameraSearch()}

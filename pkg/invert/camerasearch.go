@@ -9,7 +9,7 @@ import (
 	mlctx "github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/pmvi/pmvi/pkg/camera"
 	"github.com/pmvi/pmvi/pkg/eg3d"
-	"github.com/pmvi/pmvi/pkg/fimage"
+	"github.com/pmvi/pmvi/pkg/metrics"
 )
 
 // CameraSearch is a line search over each input camera's yaw and pitch before stage 1, from which the gradient
@@ -96,7 +96,7 @@ func (r *refiner) searchCameras(run *eg3d.Runner, ws *tensors.Tensor, views []Ta
 			if err != nil {
 				return 0, err
 			}
-			return psnrOf(img.Image, views[i].Image), nil
+			return metrics.PSNR(img.Image, views[i].Image, nil)
 		}
 		best, err := fit(adj)
 		if err != nil {
@@ -137,15 +137,4 @@ func (r *refiner) searchCameras(run *eg3d.Runner, ws *tensors.Tensor, views []Ta
 		return nil, fmt.Errorf("invert: setting the searched cameras: %w", err)
 	}
 	return moved, nil
-}
-
-// psnrOf is the PSNR (dB) of a against b, images in [-1, 1] of the same size.
-func psnrOf(a, b *fimage.Image) float64 {
-	var se float64
-	for k, x := range a.Pix {
-		d := float64(x - b.Pix[k])
-		se += d * d
-	}
-	mse := se / float64(len(a.Pix))
-	return 10 * math.Log10(4/math.Max(mse, 1e-12))
 }
